@@ -1,0 +1,317 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+)
+
+// SendOptions are the flags every sending command shares.
+type SendOptions struct {
+	// To are the --to arguments, each possibly a comma-separated list.
+	To []string
+	// UUID is the --uuid de-duplication key.
+	UUID string
+}
+
+func (o *SendOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&o.To, "to", nil, "recipient: ou_/on_/oc_ id, email, user id, or type:id; repeatable, comma-separated")
+	cmd.Flags().StringVar(&o.UUID, "uuid", "", "de-duplication key: Feishu sends at most one message per key (per recipient) within an hour")
+}
+
+// job is one message prepared for one recipient.
+type job struct {
+	to   string // what the user sees: the recipient, or "webhook"
+	rcpt feishu.Recipient
+	uuid string
+	req  *feishu.Request
+}
+
+// Result is the outcome of one message, as printed with --json.
+type Result struct {
+	To            string       `json:"to"`
+	ReceiveIDType string       `json:"receive_id_type,omitempty"`
+	OK            bool         `json:"ok"`
+	MessageID     string       `json:"message_id,omitempty"`
+	UUID          string       `json:"uuid,omitempty"`
+	Attempts      int          `json:"attempts"`
+	Error         *ResultError `json:"error,omitempty"`
+}
+
+// ResultError is the error of a failed message, as printed with --json.
+type ResultError struct {
+	Code      int    `json:"code"`
+	Msg       string `json:"msg"`
+	Hint      string `json:"hint,omitempty"`
+	Retryable bool   `json:"retryable"`
+	LogID     string `json:"log_id,omitempty"`
+}
+
+// deliver sends msg to every recipient (or once through the webhook),
+// printing and logging one result per message. All requests are prepared,
+// and so validated, before the first is sent.
+func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, msg feishu.Message) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	jobs, client, err := f.prepare(s, o, msg)
+	if err != nil {
+		return err
+	}
+	if s.DryRun {
+		return f.printDryRun(jobs)
+	}
+	log, closeLog, err := openRunLog(s.LogFile, command)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	results := make([]Result, 0, len(jobs))
+	var firstErr error
+	failed := 0
+	for _, j := range jobs {
+		res, err := f.sendOne(ctx, client, j, msg.MsgType, log)
+		results = append(results, res)
+		if err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = err
+			}
+			f.reportFailure(j, err)
+		} else if !s.JSON {
+			fmt.Fprintf(f.IO.Out, "%s\t%s\n", res.To, res.MessageID)
+		}
+	}
+	if s.JSON {
+		if err := writeJSON(f.IO.Out, map[string]any{"results": results}); err != nil {
+			return err
+		}
+	}
+	if firstErr == nil {
+		return nil
+	}
+	summary := ""
+	if len(jobs) > 1 {
+		summary = fmt.Sprintf("%d of %d messages failed", failed, len(jobs))
+	}
+	return &reportedError{err: firstErr, summary: summary}
+}
+
+// prepare resolves recipients and builds every request, so that bad input
+// fails before anything is sent or any token fetched.
+func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]job, *feishu.Client, error) {
+	client := f.newClient(s)
+	if s.WebhookMode() {
+		if len(o.To) > 0 {
+			return nil, nil, usageErrorf("--to is not used with a webhook: a custom bot posts to its own group")
+		}
+		if o.UUID != "" {
+			return nil, nil, usageErrorf("--uuid is not used with a webhook: custom bots have no de-duplication")
+		}
+		req, err := client.Webhook.NewSendRequest(msg)
+		if err != nil {
+			return nil, nil, inputError(err)
+		}
+		return []job{{to: "webhook", req: req}}, client, nil
+	}
+	if !s.HasApp() {
+		return nil, nil, usageErrorf("no credentials: set FEISHU_APP_ID and FEISHU_APP_SECRET (or --app-secret-file) for an app bot, or FEISHU_WEBHOOK_URL for a group bot")
+	}
+	to := o.To
+	if len(to) == 0 {
+		to = s.DefaultTo
+	}
+	rcpts, err := feishu.ParseRecipients(to)
+	if err != nil {
+		return nil, nil, usageErrorf("--to: %v", err)
+	}
+	if len(rcpts) == 0 {
+		return nil, nil, usageErrorf("--to is required: who gets the message")
+	}
+	jobs := make([]job, 0, len(rcpts))
+	for _, r := range rcpts {
+		id, err := deriveUUID(o.UUID, r, len(rcpts))
+		if err != nil {
+			return nil, nil, err
+		}
+		req, err := client.Messages.NewCreateRequest(r, msg, id)
+		if err != nil {
+			return nil, nil, inputError(err)
+		}
+		jobs = append(jobs, job{to: r.String(), rcpt: r, uuid: id, req: req})
+	}
+	return jobs, client, nil
+}
+
+func inputError(err error) error {
+	var le *feishu.LimitError
+	if errors.As(err, &le) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// deriveUUID returns the uuid of the message to r. Without a key each
+// message gets a random one, which still makes its own retries safe. With a
+// key and one recipient the key is used as is; with several, each recipient
+// gets key-<hash of recipient>, within Feishu's 50 characters.
+func deriveUUID(key string, r feishu.Recipient, n int) (string, error) {
+	if key == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		return "fp-" + hex.EncodeToString(b), nil
+	}
+	if len(key) > feishu.MaxUUIDLen {
+		return "", usageErrorf("--uuid %q is longer than %d characters", key, feishu.MaxUUIDLen)
+	}
+	if n == 1 {
+		return key, nil
+	}
+	sum := sha256.Sum256([]byte(r.IDType + ":" + r.ID))
+	id := key + "-" + hex.EncodeToString(sum[:6])
+	if len(id) > feishu.MaxUUIDLen {
+		sum = sha256.Sum256([]byte(key + "\x00" + r.IDType + ":" + r.ID))
+		id = "fp-" + hex.EncodeToString(sum[:])[:feishu.MaxUUIDLen-3]
+	}
+	return id, nil
+}
+
+func (f *Factory) newClient(s *Settings) *feishu.Client {
+	opts := []feishu.Option{
+		feishu.WithBaseURL(s.BaseURL),
+		feishu.WithTimeout(s.Timeout),
+		feishu.WithUserAgent("feishu-push/" + version()),
+		feishu.WithClock(f.Now),
+	}
+	if s.HasApp() {
+		opts = append(opts, feishu.WithCredentials(s.AppID, s.AppSecret))
+	}
+	if s.WebhookMode() {
+		opts = append(opts, feishu.WithWebhook(s.Webhook, s.WebhookSecret))
+	}
+	return feishu.New(opts...)
+}
+
+func (f *Factory) printDryRun(jobs []job) error {
+	for _, j := range jobs {
+		if err := writeJSON(f.IO.Out, j.req.Redacted()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendOne sends one prepared message and logs its result.
+func (f *Factory) sendOne(ctx context.Context, client *feishu.Client, j job, msgType string, log zerolog.Logger) (Result, error) {
+	start := time.Now()
+	res := Result{To: j.to, ReceiveIDType: j.rcpt.IDType, UUID: j.uuid}
+	var (
+		resp *feishu.Response
+		err  error
+	)
+	if j.to == "webhook" {
+		resp, err = client.Webhook.Send(ctx, j.req)
+	} else {
+		var sent *feishu.SentMessage
+		sent, resp, err = client.Messages.Create(ctx, j.req)
+		if sent != nil {
+			res.MessageID = sent.MessageID
+		}
+	}
+	res.OK = err == nil
+	if resp != nil {
+		res.Attempts = resp.Attempts
+	}
+	if err != nil {
+		res.Error = resultError(err)
+	}
+	ev := log.Info()
+	if err != nil {
+		ev = log.Error()
+	}
+	ev = ev.Str("recipient", j.to).Str("msg_type", msgType).Bool("ok", res.OK).
+		Int("attempts", res.Attempts).Int64("duration_ms", time.Since(start).Milliseconds())
+	if j.rcpt.IDType != "" {
+		ev = ev.Str("receive_id_type", j.rcpt.IDType)
+	}
+	if j.uuid != "" {
+		ev = ev.Str("uuid", j.uuid)
+	}
+	if res.MessageID != "" {
+		ev = ev.Str("message_id", res.MessageID)
+	}
+	if res.Error != nil {
+		ev = ev.Int("code", res.Error.Code).Str("error", res.Error.Msg)
+		if res.Error.LogID != "" {
+			ev = ev.Str("log_id", res.Error.LogID)
+		}
+	} else {
+		ev = ev.Int("code", 0)
+		if resp != nil && resp.LogID != "" {
+			ev = ev.Str("log_id", resp.LogID)
+		}
+	}
+	ev.Send()
+	return res, err
+}
+
+func resultError(err error) *ResultError {
+	var apiErr *feishu.APIError
+	if errors.As(err, &apiErr) {
+		msg := apiErr.Msg
+		if apiErr.Code == 0 && apiErr.HTTPStatus != 0 {
+			msg = fmt.Sprintf("HTTP %d: %s", apiErr.HTTPStatus, apiErr.Msg)
+		}
+		return &ResultError{Code: apiErr.Code, Msg: msg, Hint: apiErr.Hint(), Retryable: apiErr.Retryable(), LogID: apiErr.LogID}
+	}
+	re := &ResultError{Msg: err.Error(), Retryable: ExitCode(err) == ExitTransient}
+	var netErr *feishu.NetworkError
+	if errors.As(err, &netErr) && netErr.MaybeDelivered && netErr.Endpoint == feishu.EndpointWebhook {
+		re.Hint = "the post may have landed; it was not repeated because a webhook has no de-duplication"
+	}
+	return re
+}
+
+// reportFailure prints one line about a failed message on stderr.
+func (f *Factory) reportFailure(j job, err error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "feishu-push: send to %s failed: %v", j.to, err)
+	if re := resultError(err); re.Hint != "" {
+		b.WriteString("; hint: " + re.Hint)
+	}
+	fmt.Fprintln(f.IO.ErrOut, b.String())
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// openRunLog opens the log file for appending, or returns a no-op logger
+// when path is empty. Every line carries the time and the command.
+func openRunLog(path, command string) (zerolog.Logger, func(), error) {
+	if path == "" {
+		return zerolog.Nop(), func() {}, nil
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return zerolog.Nop(), nil, usageErrorf("--log-file %s: %v", path, unwrapPathError(err))
+	}
+	l := zerolog.New(fh).With().Timestamp().Str("command", command).Logger()
+	return l, func() { _ = fh.Close() }, nil
+}

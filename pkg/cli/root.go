@@ -1,0 +1,197 @@
+// Package cli implements the feishu-push commands. Each command is an
+// options struct, a constructor that binds flags into it, and a run function
+// that tests call directly.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is set at build time with -ldflags "-X .../pkg/cli.Version=v1.2.3".
+var Version = ""
+
+// version returns Version, or the module version the binary was built from.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Factory holds what commands share: streams, the environment, the clock,
+// and the global flags. Settings are resolved on first use, so a command
+// that fails on its own flags never reads a secret.
+type Factory struct {
+	IO      *IOStreams
+	Getenv  func(string) string
+	Now     func() time.Time
+	Globals *GlobalOptions
+
+	settings *Settings
+	// ran is set when a command's run function starts; an error before
+	// that came from cobra's own flag or argument checks.
+	ran bool
+}
+
+// NewFactory returns a Factory reading the environment through getenv.
+func NewFactory(ios *IOStreams, getenv func(string) string) *Factory {
+	return &Factory{IO: ios, Getenv: getenv, Now: time.Now, Globals: &GlobalOptions{}}
+}
+
+// Settings resolves the settings once.
+func (f *Factory) Settings() (*Settings, error) {
+	if f.settings == nil {
+		s, err := f.resolveSettings()
+		if err != nil {
+			return nil, err
+		}
+		f.settings = s
+	}
+	return f.settings, nil
+}
+
+// Main runs feishu-push with args and returns the exit code. SIGINT and
+// SIGTERM cancel the run, which then exits 130.
+func Main(args []string, ios *IOStreams) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(&interruptedError{sig: s.String()})
+		case <-ctx.Done():
+		}
+	}()
+	return Run(ctx, NewFactory(ios, os.Getenv), args)
+}
+
+// Run executes one command line with f and returns the exit code, after
+// printing the error, if any, as one line on stderr.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var ie *interruptedError
+		if cause := context.Cause(ctx); errors.As(cause, &ie) {
+			err = fmt.Errorf("%w: %v", cause, err)
+		}
+	}
+	code := ExitCode(err)
+	if err != nil && !f.ran && code == ExitInternal {
+		code = ExitUsage // cobra's own checks: unknown command, bad arguments
+	}
+	if err != nil {
+		var rep *reportedError
+		if errors.As(err, &rep) {
+			if rep.summary != "" {
+				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.summary)
+			}
+		} else {
+			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+err.Error())
+		}
+	}
+	return code
+}
+
+// reportedError is a failure whose details were already printed, one line
+// per failed message; summary, if any, is printed after them.
+type reportedError struct {
+	err     error
+	summary string
+}
+
+func (e *reportedError) Error() string {
+	if e.summary != "" {
+		return e.summary
+	}
+	return e.err.Error()
+}
+func (e *reportedError) Unwrap() error { return e.err }
+
+// runE marks the start of a command's own work, for exit-code purposes.
+func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		f.ran = true
+		return fn(cmd, args)
+	}
+}
+
+// NewRootCmd returns the feishu-push command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	g := f.Globals
+	root := &cobra.Command{
+		Use:   "feishu-push",
+		Short: "Push text and cards to Feishu/Lark as a bot, from cron, shell and CI",
+		Long: `feishu-push sends messages to Feishu or Lark as a bot: through an app bot
+(app id + app secret) to users and chats, or through a group custom bot
+(webhook URL, optional signing secret). It is built for cron and CI: quiet on
+success, one line on stderr per failure, a JSON log line per message with
+--log-file, and an exit status that says what happened.
+
+Settings come from flags, then the environment, then the config file, then
+defaults. Secrets belong in the environment or a file, not in argv:
+  FEISHU_APP_ID, FEISHU_APP_SECRET (or --app-secret-file), FEISHU_BASE_URL,
+  FEISHU_WEBHOOK_URL, FEISHU_WEBHOOK_SECRET, FEISHU_PUSH_LOG_FILE,
+  FEISHU_PUSH_CONFIG, FEISHU_PUSH_PROFILE.
+` + exitCodesHelp,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.AppID, "app-id", "", "app id, cli_... (env FEISHU_APP_ID)")
+	pf.StringVar(&g.AppSecret, "app-secret", "", "app secret; visible in ps, prefer FEISHU_APP_SECRET or --app-secret-file")
+	pf.StringVar(&g.AppSecretFile, "app-secret-file", "", "read the app secret from this file (env FEISHU_APP_SECRET holds the value)")
+	pf.StringVar(&g.BaseURL, "base-url", "", "API base URL (env FEISHU_BASE_URL; default https://open.feishu.cn)")
+	pf.StringVar(&g.Domain, "domain", "", "feishu or lark: shorthand for the base URL")
+	pf.StringVar(&g.Webhook, "webhook", "", "group custom-bot webhook URL; when set, messages go through it (env FEISHU_WEBHOOK_URL)")
+	pf.StringVar(&g.WebhookSecret, "webhook-secret", "", "webhook signing secret (env FEISHU_WEBHOOK_SECRET)")
+	pf.StringVar(&g.LogFile, "log-file", "", "append one JSON line per message result to this file (env FEISHU_PUSH_LOG_FILE)")
+	pf.StringVar(&g.ConfigPath, "config", "", "YAML config file with named profiles (env FEISHU_PUSH_CONFIG; default ~/.config/feishu-push/config.yaml)")
+	pf.StringVar(&g.Profile, "profile", "", "profile of the config file to use (env FEISHU_PUSH_PROFILE)")
+	pf.DurationVar(&g.Timeout, "timeout", 10*time.Second, "timeout of each HTTP request")
+	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
+	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
+
+	root.AddCommand(
+		newTokenCmd(f, nil),
+		newSendTextCmd(f, nil),
+		newSendCardCmd(f, nil),
+		newPushDashboardCmd(f, nil),
+		newSandboxCmd(f, nil),
+		newVersionCmd(f),
+	)
+	return root
+}
+
+func newVersionCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(f.IO.Out, "feishu-push "+version())
+			return err
+		}),
+	}
+}

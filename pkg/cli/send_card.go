@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feishu-push/feishu-push/pkg/card"
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+)
+
+// SendCardOptions are the options of send-card.
+type SendCardOptions struct {
+	f *Factory
+	SendOptions
+	CardFlags
+
+	CardFile string
+
+	Template string
+	DataFile string
+	Vars     []string
+
+	TemplateID      string
+	TemplateVersion string
+}
+
+// CardFlags build a simple card: title, markdown content, colour, link
+// buttons and a note.
+type CardFlags struct {
+	Title       string
+	Content     string
+	ContentFile string
+	Color       string
+	Buttons     []string
+	Note        string
+}
+
+func (c *CardFlags) any() bool {
+	return c.Title != "" || c.Content != "" || c.ContentFile != "" || c.Color != "" || len(c.Buttons) > 0 || c.Note != ""
+}
+
+func newSendCardCmd(f *Factory, runF func(context.Context, *SendCardOptions) error) *cobra.Command {
+	opts := &SendCardOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "send-card",
+		Short: "Send an interactive card",
+		Long: `Send a card to users and chats (app bot) or to the webhook's group.
+
+The card comes from exactly one source:
+  flags          --title, --content or --content-file, --color, --button
+                 "Label=URL" (repeatable), --note
+  a JSON file    --card-file F (card JSON 1.0 or "schema":"2.0", sent as is)
+  a template     --template F with --data F.json and/or --var key=value: card
+                 JSON with {{...}} inside its strings, rendered with Go's
+                 text/template; inserted values are escaped for JSON
+                 automatically, and a missing key is an error
+  Feishu         --template-id ID [--template-version V] [--var k=v]: a card
+                 built in Feishu's card builder
+
+Every card is checked before anything is sent: valid JSON, 1.0/2.0 structure,
+header colour, size within Feishu's limits (30 KB, or 20 KB by webhook).
+Colours: ` + strings.Join(card.Colors, ", ") + `.
+` + exitCodesHelp,
+		Example: `  feishu-push send-card --to oc_xxx --title "Backup done" --color green \
+      --content "**42 GB** in 3m12s" --button "Logs=https://ci.example/42"
+  feishu-push send-card --to oc_xxx --card-file examples/cards/v2.json
+  feishu-push send-card --to oc_xxx --template examples/templates/alert.tmpl \
+      --data examples/templates/alert.json --var env=prod
+  feishu-push send-card --to oc_xxx --template-id AAqk1234 --var total=1,024`,
+		Args: cobra.NoArgs,
+		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runSendCard(cmd.Context(), opts)
+		}),
+	}
+	opts.addFlags(cmd)
+	addCardFlags(cmd, &opts.CardFlags)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON file as is, - for stdin")
+	fl.StringVar(&opts.Template, "template", "", "render this card template (Go text/template in card JSON)")
+	fl.StringVar(&opts.DataFile, "data", "", "JSON object of template data, - for stdin")
+	fl.StringArrayVar(&opts.Vars, "var", nil, "template variable key=value; repeatable, wins over --data")
+	fl.StringVar(&opts.TemplateID, "template-id", "", "id of a card built in Feishu's card builder")
+	fl.StringVar(&opts.TemplateVersion, "template-version", "", "version of --template-id (default: latest published)")
+	return cmd
+}
+
+func addCardFlags(cmd *cobra.Command, c *CardFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&c.Title, "title", "", "card title")
+	fl.StringVar(&c.Content, "content", "", "card text, in Feishu markdown")
+	fl.StringVar(&c.ContentFile, "content-file", "", "read the card text from this file, - for stdin")
+	fl.StringVar(&c.Color, "color", "", "header colour: "+strings.Join(card.Colors, ", "))
+	fl.StringArrayVar(&c.Buttons, "button", nil, `link button "Label=URL"; repeatable`)
+	fl.StringVar(&c.Note, "note", "", "small grey note at the bottom")
+}
+
+func runSendCard(ctx context.Context, opts *SendCardOptions) error {
+	msg, err := opts.message()
+	if err != nil {
+		return err
+	}
+	return opts.f.deliver(ctx, "send-card", &opts.SendOptions, msg)
+}
+
+// message builds and checks the card from whichever source was given.
+func (o *SendCardOptions) message() (feishu.Message, error) {
+	f := o.f
+	n := countSet(o.CardFlags.any(), o.CardFile != "", o.Template != "", o.TemplateID != "")
+	if n != 1 {
+		return feishu.Message{}, usageErrorf("give exactly one card source: --title/--content flags, --card-file, --template or --template-id")
+	}
+	if (o.DataFile != "" || len(o.Vars) > 0) && o.Template == "" && o.TemplateID == "" {
+		return feishu.Message{}, usageErrorf("--data and --var go with --template or --template-id")
+	}
+	if o.TemplateVersion != "" && o.TemplateID == "" {
+		return feishu.Message{}, usageErrorf("--template-version goes with --template-id")
+	}
+	if err := oneStdin(map[string]string{"--card-file": o.CardFile, "--data": o.DataFile, "--content-file": o.ContentFile}); err != nil {
+		return feishu.Message{}, err
+	}
+	switch {
+	case o.CardFile != "":
+		b, err := f.readInput("--card-file", o.CardFile)
+		if err != nil {
+			return feishu.Message{}, err
+		}
+		if err := card.Validate(b); err != nil {
+			return feishu.Message{}, usageErrorf("--card-file %s: %v", displayName(o.CardFile), err)
+		}
+		return feishu.CardMessage(compact(b)), nil
+	case o.Template != "":
+		data, err := o.templateData()
+		if err != nil {
+			return feishu.Message{}, err
+		}
+		src, err := f.readInput("--template", o.Template)
+		if err != nil {
+			return feishu.Message{}, err
+		}
+		out, err := card.Render(filepath.Base(o.Template), src, data)
+		if err != nil {
+			return feishu.Message{}, usageErrorf("--template %v", err)
+		}
+		if err := card.Validate(out); err != nil {
+			return feishu.Message{}, usageErrorf("--template %s: rendered card: %v", filepath.Base(o.Template), err)
+		}
+		return feishu.CardMessage(compact(out)), nil
+	case o.TemplateID != "":
+		data, err := o.templateData()
+		if err != nil {
+			return feishu.Message{}, err
+		}
+		return feishu.TemplateCardMessage(o.TemplateID, o.TemplateVersion, data), nil
+	}
+	return o.CardFlags.message(f, nil)
+}
+
+// message builds a simple card from the flags, plus extra buttons.
+func (c *CardFlags) message(f *Factory, extra []card.Button) (feishu.Message, error) {
+	if c.Color != "" && !card.ValidColor(c.Color) {
+		return feishu.Message{}, usageErrorf("--color %q: want one of %s", c.Color, strings.Join(card.Colors, ", "))
+	}
+	if c.Content != "" && c.ContentFile != "" {
+		return feishu.Message{}, usageErrorf("give --content or --content-file, not both")
+	}
+	content := c.Content
+	if c.ContentFile != "" {
+		b, err := f.readInput("--content-file", c.ContentFile)
+		if err != nil {
+			return feishu.Message{}, err
+		}
+		content = string(b)
+	}
+	s := card.Simple{Title: c.Title, Color: c.Color, Content: content, Note: c.Note}
+	for _, b := range c.Buttons {
+		btn, err := card.ParseButton(b)
+		if err != nil {
+			return feishu.Message{}, usageErrorf("--button: %v", err)
+		}
+		s.Buttons = append(s.Buttons, btn)
+	}
+	s.Buttons = append(s.Buttons, extra...)
+	raw, err := s.JSON()
+	if err != nil {
+		return feishu.Message{}, &UsageError{Err: err}
+	}
+	return feishu.CardMessage(raw), nil
+}
+
+// templateData merges --data and --var; --var wins.
+func (o *SendCardOptions) templateData() (map[string]any, error) {
+	data := map[string]any{}
+	if o.DataFile != "" {
+		b, err := o.f.readInput("--data", o.DataFile)
+		if err != nil {
+			return nil, err
+		}
+		data, err = card.DecodeData(bytes.NewReader(b))
+		if err != nil {
+			return nil, usageErrorf("--data %s: %v", displayName(o.DataFile), describeJSONError(b, err))
+		}
+	}
+	for _, v := range o.Vars {
+		key, val, ok := strings.Cut(v, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, usageErrorf("--var %q: want key=value", v)
+		}
+		data[key] = val
+	}
+	return data, nil
+}
+
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		_, perr := card.Parse(data)
+		if perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func displayName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
+}
+
+// compact removes insignificant white space, so a pretty-printed card file
+// costs fewer of Feishu's 30 KB.
+func compact(b []byte) json.RawMessage {
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		return b
+	}
+	return buf.Bytes()
+}

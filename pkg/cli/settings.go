@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+)
+
+// GlobalOptions are the persistent flags, valid before or after the
+// subcommand. Empty means "not given": the environment, then the config
+// file, then the default decide.
+type GlobalOptions struct {
+	AppID         string
+	AppSecret     string
+	AppSecretFile string
+	BaseURL       string
+	Domain        string
+	Webhook       string
+	WebhookSecret string
+	LogFile       string
+	ConfigPath    string
+	Profile       string
+	Timeout       time.Duration
+	DryRun        bool
+	JSON          bool
+}
+
+// Settings are the resolved settings of one invocation.
+type Settings struct {
+	AppID         string
+	AppSecret     string
+	BaseURL       string
+	Webhook       string
+	WebhookSecret string
+	LogFile       string
+	Timeout       time.Duration
+	DryRun        bool
+	JSON          bool
+	// DefaultTo are the profile's default recipients.
+	DefaultTo []string
+}
+
+// WebhookMode reports whether messages go through the custom-bot webhook.
+func (s *Settings) WebhookMode() bool { return s.Webhook != "" }
+
+// HasApp reports whether app credentials are configured.
+func (s *Settings) HasApp() bool { return s.AppID != "" && s.AppSecret != "" }
+
+// secrets returns every credential value, for tests and redaction.
+func (s *Settings) secrets() []string {
+	out := []string{}
+	if s.AppSecret != "" {
+		out = append(out, s.AppSecret)
+	}
+	if s.WebhookSecret != "" {
+		out = append(out, s.WebhookSecret)
+	}
+	if tok, err := feishu.ParseWebhookURL(s.Webhook); err == nil {
+		out = append(out, tok)
+	}
+	return out
+}
+
+// resolveSettings applies flag > environment > config file > default.
+// Errors are usage errors: nothing has been sent.
+func (f *Factory) resolveSettings() (*Settings, error) {
+	g, env := f.Globals, f.Getenv
+	cfgPath, explicit := g.ConfigPath, g.ConfigPath != ""
+	if cfgPath == "" {
+		cfgPath = env("FEISHU_PUSH_CONFIG")
+		explicit = cfgPath != ""
+	}
+	if cfgPath == "" {
+		cfgPath = defaultConfigPath(env)
+	}
+	profile := first(g.Profile, env("FEISHU_PUSH_PROFILE"))
+	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+
+	s := &Settings{
+		AppID:         first(g.AppID, env("FEISHU_APP_ID"), cfg.AppID),
+		Webhook:       strings.TrimSpace(first(g.Webhook, env("FEISHU_WEBHOOK_URL"), cfg.Webhook)),
+		WebhookSecret: first(g.WebhookSecret, env("FEISHU_WEBHOOK_SECRET"), cfg.WebhookSecret),
+		LogFile:       first(g.LogFile, env("FEISHU_PUSH_LOG_FILE"), cfg.LogFile),
+		Timeout:       g.Timeout,
+		DryRun:        g.DryRun,
+		JSON:          g.JSON,
+		DefaultTo:     cfg.To,
+	}
+	if s.Timeout <= 0 {
+		return nil, usageErrorf("--timeout must be positive")
+	}
+
+	s.AppSecret, err = resolveSecret([]secretSource{
+		{value: g.AppSecret},
+		{file: g.AppSecretFile, name: "--app-secret-file"},
+		{value: env("FEISHU_APP_SECRET")},
+		{file: env("FEISHU_APP_SECRET_FILE"), name: "FEISHU_APP_SECRET_FILE"},
+		{value: cfg.AppSecret},
+		{file: cfg.AppSecretFile, name: "app_secret_file in " + cfgPath},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if g.BaseURL != "" && g.Domain != "" {
+		return nil, usageErrorf("--base-url and --domain both given; use one")
+	}
+	base := ""
+	switch {
+	case g.BaseURL != "":
+		base = g.BaseURL
+	case g.Domain != "":
+		base, err = domainURL(g.Domain, "--domain")
+	case env("FEISHU_BASE_URL") != "":
+		base = env("FEISHU_BASE_URL")
+	case env("FEISHU_DOMAIN") != "":
+		base, err = domainURL(env("FEISHU_DOMAIN"), "FEISHU_DOMAIN")
+	case cfg.BaseURL != "":
+		base = cfg.BaseURL
+	case cfg.Domain != "":
+		base, err = domainURL(cfg.Domain, "domain in "+cfgPath)
+	default:
+		base = feishu.FeishuBaseURL
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.BaseURL, err = feishu.NormalizeBaseURL(base); err != nil {
+		return nil, usageErrorf("base URL %q: %v", base, err)
+	}
+	if s.Webhook != "" {
+		if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
+			return nil, usageErrorf("webhook URL: %v", err)
+		}
+	}
+	return s, nil
+}
+
+func domainURL(d, from string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(d)) {
+	case "feishu":
+		return feishu.FeishuBaseURL, nil
+	case "lark", "larksuite":
+		return feishu.LarkBaseURL, nil
+	}
+	return "", usageErrorf("%s: unknown domain %q (want feishu or lark)", from, d)
+}
+
+type secretSource struct {
+	value string
+	file  string
+	name  string
+}
+
+// resolveSecret returns the first secret given, reading files as needed.
+func resolveSecret(sources []secretSource) (string, error) {
+	for _, src := range sources {
+		if src.value != "" {
+			return src.value, nil
+		}
+		if src.file != "" {
+			b, err := os.ReadFile(src.file)
+			if err != nil {
+				return "", usageErrorf("%s %s: %v", src.name, src.file, unwrapPathError(err))
+			}
+			v := strings.TrimSpace(string(b))
+			if v == "" {
+				return "", usageErrorf("%s %s is empty", src.name, src.file)
+			}
+			return v, nil
+		}
+	}
+	return "", nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

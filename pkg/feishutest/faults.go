@@ -1,0 +1,140 @@
+package feishutest
+
+import (
+	"net/http"
+	"time"
+)
+
+// Action says what a fault does to a request.
+type Action int
+
+const (
+	// Respond answers with the fault's Status, Code, Msg and Header instead
+	// of handling the request.
+	Respond Action = iota
+	// Reset closes the connection without an answer, before handling.
+	Reset
+	// Delay waits Delay, then handles the request normally.
+	Delay
+	// LoseResponse handles the request (a message is stored) and then closes
+	// the connection without an answer, as when a response is lost in transit.
+	LoseResponse
+)
+
+// Fault is a scripted failure for the next Times requests to Endpoint.
+type Fault struct {
+	// Endpoint is EndpointToken, EndpointMessages or EndpointWebhook; empty
+	// matches any.
+	Endpoint string
+	// Times is how many requests the fault applies to; 0 means 1.
+	Times  int
+	Action Action
+	// Status, Code and Msg are the answer of a Respond fault (and of Reject).
+	Status int
+	Code   int
+	Msg    string
+	// Header is added to the answer of a Respond fault, e.g.
+	// x-ogw-ratelimit-reset.
+	Header map[string]string
+	// Delay is how long a Delay fault waits.
+	Delay time.Duration
+}
+
+// Inject queues faults. Each applies, in order, to the next requests to its
+// endpoint until its Times are used up.
+func (f *Fake) Inject(faults ...Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ft := range faults {
+		ft := ft
+		if ft.Times <= 0 {
+			ft.Times = 1
+		}
+		f.faults = append(f.faults, &ft)
+	}
+}
+
+// takeFault returns the first pending fault for endpoint and uses it once.
+func (f *Fake) takeFault(endpoint string) *Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, ft := range f.faults {
+		if ft.Endpoint != "" && ft.Endpoint != endpoint {
+			continue
+		}
+		ft.Times--
+		if ft.Times == 0 {
+			f.faults = append(f.faults[:i], f.faults[i+1:]...)
+		}
+		cp := *ft
+		return &cp
+	}
+	return nil
+}
+
+// applyFault runs the fault for a request, if any. It returns handled=true
+// when the request has been answered (or dropped), and lose=true when the
+// caller must handle the request and then drop the connection.
+func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, endpoint string) (handled, lose bool) {
+	ft := f.takeFault(endpoint)
+	if ft == nil {
+		return false, false
+	}
+	switch ft.Action {
+	case Reset:
+		f.record(r, endpoint, 0, 0)
+		dropConnection(w)
+		return true, false
+	case Delay:
+		select {
+		case <-time.After(ft.Delay):
+		case <-r.Context().Done():
+		}
+		return false, false
+	case LoseResponse:
+		return false, true
+	}
+	for k, v := range ft.Header {
+		w.Header().Set(k, v)
+	}
+	status := ft.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	body := map[string]any{"code": ft.Code, "msg": ft.Msg}
+	if endpoint == EndpointWebhook {
+		body["data"] = map[string]any{}
+	}
+	f.reply(w, r, endpoint, status, body)
+	return true, false
+}
+
+func (f *Fake) record(r *http.Request, endpoint string, status, code int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, Request{Time: f.now(), Method: r.Method, Path: r.URL.Path, Endpoint: endpoint, Status: status, Code: code})
+}
+
+// dropConnection closes the client connection without writing a response.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// lostWriter swallows a response so that the connection can be dropped
+// after the request was handled.
+type lostWriter struct {
+	http.ResponseWriter
+	header http.Header
+}
+
+func (l *lostWriter) Header() http.Header         { return l.header }
+func (l *lostWriter) WriteHeader(int)             {}
+func (l *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
