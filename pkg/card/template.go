@@ -124,7 +124,7 @@ func DecodeData(r io.Reader) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("unexpected data after the JSON object")
 	}
 	if m == nil {

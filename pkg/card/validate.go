@@ -46,8 +46,7 @@ func Parse(data []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, syntaxError(data, err)
 	}
-	if dec.More() {
-		off := int(dec.InputOffset())
+	if off := int(dec.InputOffset()); len(bytes.TrimSpace(data[off:])) > 0 {
 		line, col := position(data, off)
 		return nil, &SyntaxError{Line: line, Col: col, Msg: "unexpected data after the card object"}
 	}
@@ -61,8 +60,8 @@ func Parse(data []byte) (map[string]any, error) {
 func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	off := len(data)
-	if errors.As(err, &se) {
-		off = int(se.Offset)
+	if errors.As(err, &se) && se.Offset > 0 {
+		off = int(se.Offset) - 1 // Offset counts the offending byte
 	}
 	msg := err.Error()
 	if strings.TrimSpace(string(data)) == "" {
