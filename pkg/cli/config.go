@@ -78,7 +78,12 @@ func loadProfile(path string, explicit bool, name string, warn func(string)) (Pr
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cf); err != nil && !errors.Is(err, io.EOF) {
-		return Profile{}, fmt.Errorf("config %s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msg = strings.Join(te.Errors, "; ")
+		}
+		return Profile{}, fmt.Errorf("config %s: %s", path, msg)
 	}
 	if name == "" {
 		name = cf.DefaultProfile

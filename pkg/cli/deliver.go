@@ -31,6 +31,9 @@ func (o *SendOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.UUID, "uuid", "", "de-duplication key: Feishu sends at most one message per key (per recipient) within an hour")
 }
 
+// retryBaseDelay is the first backoff; tests shorten it.
+var retryBaseDelay = 500 * time.Millisecond
+
 // job is one message prepared for one recipient.
 type job struct {
 	to   string // what the user sees: the recipient, or "webhook"
@@ -196,6 +199,8 @@ func (f *Factory) newClient(s *Settings) *feishu.Client {
 		feishu.WithTimeout(s.Timeout),
 		feishu.WithUserAgent("feishu-push/" + version()),
 		feishu.WithClock(f.Now),
+		feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: s.Retries, BaseDelay: retryBaseDelay,
+			MaxDelay: 10 * time.Second, MaxWait: s.RetryMaxWait}),
 	}
 	if s.HasApp() {
 		opts = append(opts, feishu.WithCredentials(s.AppID, s.AppSecret))

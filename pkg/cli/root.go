@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -106,10 +107,20 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.summary)
 			}
 		} else {
-			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+err.Error())
+			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+oneLine(err.Error()))
 		}
 	}
 	return code
+}
+
+// oneLine folds a multi-line message, such as cobra's suggestions, into one
+// line, so that a failure is always one line on stderr.
+func oneLine(msg string) string {
+	head, suggestions, found := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if found {
+		return head + " (did you mean " + strings.Join(strings.Fields(suggestions), ", ") + "?)"
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
 }
 
 // reportedError is a failure whose details were already printed, one line
@@ -170,6 +181,8 @@ defaults. Secrets belong in the environment or a file, not in argv:
 	pf.StringVar(&g.ConfigPath, "config", "", "YAML config file with named profiles (env FEISHU_PUSH_CONFIG; default ~/.config/feishu-push/config.yaml)")
 	pf.StringVar(&g.Profile, "profile", "", "profile of the config file to use (env FEISHU_PUSH_PROFILE)")
 	pf.DurationVar(&g.Timeout, "timeout", 10*time.Second, "timeout of each HTTP request")
+	pf.IntVar(&g.Retries, "retries", 3, "retries of a transient failure (network, 5xx, rate limit)")
+	pf.DurationVar(&g.RetryMaxWait, "retry-max-wait", 60*time.Second, "most time spent waiting between retries, in total")
 	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
 	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
 

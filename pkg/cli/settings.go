@@ -26,6 +26,8 @@ type GlobalOptions struct {
 	Timeout       time.Duration
 	DryRun        bool
 	JSON          bool
+	Retries       int
+	RetryMaxWait  time.Duration
 }
 
 // Settings are the resolved settings of one invocation.
@@ -39,6 +41,8 @@ type Settings struct {
 	Timeout       time.Duration
 	DryRun        bool
 	JSON          bool
+	Retries       int
+	RetryMaxWait  time.Duration
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
 }
@@ -88,12 +92,17 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		WebhookSecret: first(g.WebhookSecret, env("FEISHU_WEBHOOK_SECRET"), cfg.WebhookSecret),
 		LogFile:       first(g.LogFile, env("FEISHU_PUSH_LOG_FILE"), cfg.LogFile),
 		Timeout:       g.Timeout,
+		Retries:       g.Retries,
+		RetryMaxWait:  g.RetryMaxWait,
 		DryRun:        g.DryRun,
 		JSON:          g.JSON,
 		DefaultTo:     cfg.To,
 	}
 	if s.Timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive")
+	}
+	if s.Retries < 0 || s.RetryMaxWait < 0 {
+		return nil, usageErrorf("--retries and --retry-max-wait cannot be negative")
 	}
 
 	s.AppSecret, err = resolveSecret([]secretSource{

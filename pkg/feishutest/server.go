@@ -78,6 +78,7 @@ type Fake struct {
 	now       func() time.Time
 	apps      map[string]string // app id -> secret
 	tokens    map[string]issuedToken
+	expired   []string
 	current   map[string]string // app id -> its newest token
 	hooks     map[string]string // hook token -> secret
 	anyHook   bool
@@ -213,11 +214,26 @@ func (f *Fake) CountRequests(endpoint string) int {
 	return n
 }
 
+// IssuedTokens returns every tenant token the fake has handed out and still
+// knows, so tests can check that none leaked.
+func (f *Fake) IssuedTokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, 0, len(f.tokens))
+	for t := range f.tokens {
+		out = append(out, t)
+	}
+	return append(out, f.expired...)
+}
+
 // ExpireTokens makes every issued tenant token invalid, as if they had all
 // expired: the next use of one gets 99991663.
 func (f *Fake) ExpireTokens() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for t := range f.tokens {
+		f.expired = append(f.expired, t)
+	}
 	f.tokens = map[string]issuedToken{}
 	f.current = map[string]string{}
 }
