@@ -109,7 +109,9 @@ func TestSendCardSources(t *testing.T) {
 		check func(content map[string]any) bool
 	}{
 		{"flags", "", []string{"--title", "Backup", "--color", "green", "--content", "**ok**", "--button", "Logs=https://ci.example.com/1", "--note", "n"},
-			func(c map[string]any) bool { return dig(c, "header", "template") == "green" && dig(c, "elements", 1, "actions", 0, "url") == "https://ci.example.com/1" }},
+			func(c map[string]any) bool {
+				return dig(c, "header", "template") == "green" && dig(c, "elements", 1, "actions", 0, "url") == "https://ci.example.com/1"
+			}},
 		{"content file", "**from stdin**", []string{"--title", "T", "--content-file", "-"},
 			func(c map[string]any) bool { return dig(c, "elements", 0, "content") == "**from stdin**" }},
 		{"card file v1", "", []string{"--card-file", "../../examples/cards/v1.json"},
@@ -276,7 +278,9 @@ func TestExitCodes(t *testing.T) {
 		code  int
 		want  string
 	}{
-		{"rejected", func(e *env) { e.srv.Reject("oc_x", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."}) }, ExitRejected, "230013"},
+		{"rejected", func(e *env) {
+			e.srv.Reject("oc_x", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."})
+		}, ExitRejected, "230013"},
 		{"wrong secret", func(e *env) { e.vars["FEISHU_APP_SECRET"] = "nope" }, ExitAuth, "10014"},
 		{"unknown app", func(e *env) { e.vars["FEISHU_APP_ID"] = "cli_nope" }, ExitAuth, "10003"},
 		{"server errors", func(e *env) { e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 503}) }, ExitTransient, "HTTP 503"},

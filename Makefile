@@ -1,0 +1,52 @@
+# feishu-push. `make demo` shows it working against a local fake Feishu;
+# `make test` is what CI runs.
+
+GO       ?= go
+BIN      := bin/feishu-push
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION)
+# Fuzz targets, as package:Target. `make test` runs each briefly.
+FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate
+FUZZTIME ?= 3s
+
+.PHONY: all build install test unit fuzz lint demo bench race clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feishu-push
+
+install:
+	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/feishu-push
+
+## test: lint, every test (the CLI as a process included), then a short fuzz of each target
+test: lint unit
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz: FUZZTIME=60s make fuzz for a longer run
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME); \
+	done
+
+lint:
+	@out=$$(gofmt -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## demo: build, start the sandbox, push the example dashboard and cards to it, show what arrived
+demo: build
+	@sh examples/demo.sh $(BIN)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+race:
+	$(GO) test -race -count=1 ./...
+
+clean:
+	rm -rf bin

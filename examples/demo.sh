@@ -1,0 +1,55 @@
+#!/bin/sh
+# The main job against the local sandbox, no Feishu account needed:
+# start a fake Feishu, push the example dashboard and cards to it, show what
+# arrived, stop it. Usage: sh examples/demo.sh [path/to/feishu-push]
+set -eu
+BIN=${1:-bin/feishu-push}
+EX=$(dirname "$0")
+tmp=$(mktemp -d)
+sandbox_pid=
+cleanup() {
+	[ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+"$BIN" sandbox --addr 127.0.0.1:0 >"$tmp/inbox.txt" 2>"$tmp/sandbox.txt" &
+sandbox_pid=$!
+i=0
+until grep -q '^  FEISHU_BASE_URL=' "$tmp/sandbox.txt" 2>/dev/null; do
+	i=$((i + 1))
+	if [ "$i" -gt 100 ]; then echo "demo: the sandbox did not start:" >&2; cat "$tmp/sandbox.txt" >&2; exit 1; fi
+	sleep 0.1
+done
+base=$(sed -n 's/^  FEISHU_BASE_URL=//p' "$tmp/sandbox.txt")
+echo "== a fake Feishu is listening at $base"
+export FEISHU_BASE_URL="$base" FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
+export FEISHU_PUSH_LOG_FILE="$tmp/push.log"
+
+run() {
+	echo "\$ feishu-push $*"
+	"$BIN" "$@"
+	echo "  (exit $?)"
+}
+
+echo
+echo "== the scheduled dashboard push (stdout: recipient<TAB>message_id)"
+run push-dashboard --to oc_demo_sales --title "每日销售看板 Daily sales" \
+	--url https://bi.example.com/dashboards/sales --content-file "$EX/dashboard/summary.md" \
+	--uuid "sales-$(date +%F)"
+echo
+echo "== an alert card from a template and its data"
+run send-card --to ops@example.com --template "$EX/templates/alert.tmpl" --data "$EX/templates/alert.json" --var env=prod
+echo
+echo "== through a group custom bot (webhook)"
+run send-text --webhook "$base/open-apis/bot/v2/hook/demo-token" --text "deploy of api v1.8.2 finished"
+echo
+echo "== bad input exits 2 and sends nothing"
+"$BIN" send-card --to oc_demo_sales --title t --color pink || echo "  (exit $?)"
+
+sleep 0.2
+echo
+echo "== what the sandbox received"
+cat "$tmp/inbox.txt"
+echo "== the log file ($FEISHU_PUSH_LOG_FILE)"
+cat "$tmp/push.log"
