@@ -1,6 +1,6 @@
 module github.com/feishu-push/feishu-push
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/go-resty/resty/v2 v2.17.2

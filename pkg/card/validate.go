@@ -46,7 +46,7 @@ func Parse(data []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, syntaxError(data, err)
 	}
-	if off := int(dec.InputOffset()); len(bytes.TrimSpace(data[off:])) > 0 {
+	if off := int(dec.InputOffset()); len(bytes.Trim(data[off:], jsonSpace)) > 0 {
 		line, col := position(data, off)
 		return nil, &SyntaxError{Line: line, Col: col, Msg: "unexpected data after the card object"}
 	}
@@ -64,7 +64,7 @@ func syntaxError(data []byte, err error) error {
 		off = int(se.Offset) - 1 // Offset counts the offending byte
 	}
 	msg := err.Error()
-	if strings.TrimSpace(string(data)) == "" {
+	if len(bytes.Trim(data, jsonSpace)) == 0 {
 		return &Error{Msg: "empty card JSON"}
 	}
 	line, col := position(data, off)
@@ -79,6 +79,9 @@ func position(data []byte, off int) (line, col int) {
 	col = off - bytes.LastIndexByte(data[:off], '\n')
 	return line, col
 }
+
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\r\n"
 
 var v2TopLevel = map[string]bool{"schema": true, "config": true, "card_link": true, "header": true, "body": true}
 
