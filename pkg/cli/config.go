@@ -24,8 +24,13 @@ type Profile struct {
 	Domain        string   `yaml:"domain"`
 	Webhook       string   `yaml:"webhook"`
 	WebhookSecret string   `yaml:"webhook_secret"`
-	LogFile       string   `yaml:"log_file"`
-	To            []string `yaml:"to"`
+	LogFile         string   `yaml:"log_file"`
+	To              []string `yaml:"to"`
+	TokenCache      string   `yaml:"token_cache"`
+	SpoolDir        string   `yaml:"spool_dir"`
+	NotifyOnFailure string   `yaml:"notify_on_failure"`
+	NotifySecret    string   `yaml:"notify_secret"`
+	MetricsFile     string   `yaml:"metrics_file"`
 }
 
 // ConfigFile is the YAML config file: named profiles and the one used when
@@ -37,7 +42,8 @@ type ConfigFile struct {
 
 // holdsSecret reports whether p holds a credential in clear.
 func (p Profile) holdsSecret() bool {
-	return p.AppSecret != "" || p.WebhookSecret != "" || p.Webhook != ""
+	return p.AppSecret != "" || p.WebhookSecret != "" || p.Webhook != "" || p.NotifySecret != "" ||
+		strings.Contains(p.NotifyOnFailure, "/hook/")
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/feishu-push/config.yaml, or

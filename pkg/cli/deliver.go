@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/spool"
+	"github.com/feishu-push/feishu-push/pkg/tokencache"
 )
 
 // SendOptions are the flags every sending command shares.
@@ -39,8 +42,11 @@ type job struct {
 	to   string // what the user sees: the recipient, or "webhook"
 	rcpt feishu.Recipient
 	uuid string
+	msg  feishu.Message
 	req  *feishu.Request
 }
+
+func (j job) webhook() bool { return j.to == "webhook" }
 
 // Result is the outcome of one message, as printed with --json.
 type Result struct {
@@ -50,6 +56,7 @@ type Result struct {
 	MessageID     string       `json:"message_id,omitempty"`
 	UUID          string       `json:"uuid,omitempty"`
 	Attempts      int          `json:"attempts"`
+	Spooled       string       `json:"spooled,omitempty"`
 	Error         *ResultError `json:"error,omitempty"`
 }
 
@@ -62,15 +69,35 @@ type ResultError struct {
 	LogID     string `json:"log_id,omitempty"`
 }
 
+// runStats counts a run's messages for the metrics file.
+type runStats struct{ sent, failed, spooled int }
+
+// failure is a message that was not delivered, for the alert.
+type failure struct {
+	to  string
+	err error
+}
+
 // deliver sends msg to every recipient (or once through the webhook),
 // printing and logging one result per message. All requests are prepared,
-// and so validated, before the first is sent.
-func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, msg feishu.Message) error {
+// and so validated, before the first is sent. Messages that fail
+// transiently, or are cut off by an interrupt or the deadline, go to the
+// spool when one is set.
+func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, msg feishu.Message) (err error) {
+	start := time.Now()
 	s, err := f.Settings()
 	if err != nil {
 		return err
 	}
+	var stats runStats
+	if s.MetricsFile != "" && !s.DryRun {
+		defer func() { f.writeMetrics(s, command, start, stats, err) }()
+	}
 	jobs, client, err := f.prepare(s, o, msg)
+	if err != nil {
+		return err
+	}
+	notifier, err := f.prepareNotify(s, client)
 	if err != nil {
 		return err
 	}
@@ -82,36 +109,122 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 		return err
 	}
 	defer closeLog()
+	if s.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Deadline)
+		defer cancel()
+	}
 
 	results := make([]Result, 0, len(jobs))
-	var firstErr error
-	failed := 0
+	var failures []failure
 	for _, j := range jobs {
-		res, err := f.sendOne(ctx, client, j, msg.MsgType, log)
-		results = append(results, res)
-		if err != nil {
-			failed++
-			if firstErr == nil {
-				firstErr = err
+		res, err := f.attempt(ctx, client, j, log)
+		if err == nil {
+			stats.sent++
+			results = append(results, res)
+			if !s.JSON {
+				fmt.Fprintf(f.IO.Out, "%s\t%s\n", res.To, res.MessageID)
 			}
-			f.reportFailure(j, err)
-		} else if !s.JSON {
-			fmt.Fprintf(f.IO.Out, "%s\t%s\n", res.To, res.MessageID)
+			continue
 		}
+		stats.failed++
+		note := ""
+		if path, uncertain := f.spoolFailed(s, command, j, res, err); path != "" {
+			stats.spooled++
+			res.Spooled = path
+			note = "; spooled to " + path + " for `feishu-push flush`"
+			if uncertain {
+				note = "; the post may have landed, so it is spooled as uncertain to " + path + " (`feishu-push flush --resend-uncertain` sends it again)"
+			}
+		}
+		results = append(results, res)
+		failures = append(failures, failure{to: j.to, err: err})
+		f.reportFailure(j.to, err, note)
 	}
 	if s.JSON {
 		if err := writeJSON(f.IO.Out, map[string]any{"results": results}); err != nil {
 			return err
 		}
 	}
-	if firstErr == nil {
+	if len(failures) == 0 {
 		return nil
+	}
+	if notifier != nil && !interrupted(ctx) {
+		notifier.alert(ctx, f, log, command, len(jobs), failures)
 	}
 	summary := ""
 	if len(jobs) > 1 {
-		summary = fmt.Sprintf("%d of %d messages failed", failed, len(jobs))
+		summary = fmt.Sprintf("%d of %d messages failed", len(failures), len(jobs))
 	}
-	return &reportedError{err: firstErr, summary: summary}
+	return &reportedError{err: failures[0].err, summary: summary}
+}
+
+// attempt sends one job unless the run was already stopped, and ties an
+// interrupt to the error so that it exits 130.
+func (f *Factory) attempt(ctx context.Context, client *feishu.Client, j job, log zerolog.Logger) (Result, error) {
+	if ctx.Err() != nil {
+		err := fmt.Errorf("not sent: %w", context.Cause(ctx))
+		res := Result{To: j.to, ReceiveIDType: j.rcpt.IDType, UUID: j.uuid, Error: resultError(err)}
+		logResult(log, j, res, err, 0, nil)
+		return res, &notSentError{err}
+	}
+	res, err := f.sendOne(ctx, client, j, log)
+	if err != nil && interrupted(ctx) {
+		err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+	}
+	return res, err
+}
+
+// notSentError is a message the run never tried to send.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+func interrupted(ctx context.Context) bool {
+	var ie *interruptedError
+	return errors.As(context.Cause(ctx), &ie)
+}
+
+// spoolFailed writes a failed message to the spool when one is set and the
+// failure is transient (or an interrupt): a retry later may deliver it. It
+// returns the spool file, and whether a webhook post may already have landed.
+func (f *Factory) spoolFailed(s *Settings, command string, j job, res Result, err error) (path string, uncertain bool) {
+	if s.SpoolDir == "" {
+		return "", false
+	}
+	if code := ExitCode(err); code != ExitTransient && code != ExitInterrupted {
+		return "", false
+	}
+	var ns *notSentError
+	e := &spool.Entry{Command: command, MsgType: j.msg.MsgType, Content: j.msg.Content, UUID: j.uuid,
+		Attempts: res.Attempts, LastError: err.Error()}
+	if j.webhook() {
+		e.Mode, e.WebhookID = spool.ModeWebhook, webhookID(s.Webhook)
+		// Without a uuid only a failure that proves the post never landed
+		// lets flush send it again by itself.
+		e.MaybeDelivered = !errors.As(err, &ns) && !feishu.NotDelivered(err)
+	} else {
+		e.Mode, e.AppID, e.BaseURL = spool.ModeApp, s.AppID, s.BaseURL
+		e.ReceiveIDType, e.ReceiveID = j.rcpt.IDType, j.rcpt.ID
+	}
+	sp := &spool.Spool{Dir: s.SpoolDir}
+	p, werr := sp.Put(e)
+	if werr != nil {
+		fmt.Fprintf(f.IO.ErrOut, "feishu-push: spool %s: %v\n", s.SpoolDir, unwrapPathError(werr))
+		return "", false
+	}
+	return p, e.MaybeDelivered
+}
+
+// webhookID names a webhook in the spool without revealing its token.
+func webhookID(hookURL string) string {
+	tok, err := feishu.ParseWebhookURL(hookURL)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:6])
 }
 
 // prepare resolves recipients and builds every request, so that bad input
@@ -129,7 +242,7 @@ func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]jo
 		if err != nil {
 			return nil, nil, inputError(err)
 		}
-		return []job{{to: "webhook", req: req}}, client, nil
+		return []job{{to: "webhook", msg: msg, req: req}}, client, nil
 	}
 	if !s.HasApp() {
 		return nil, nil, usageErrorf("no credentials: set FEISHU_APP_ID and FEISHU_APP_SECRET (or --app-secret-file) for an app bot, or FEISHU_WEBHOOK_URL for a group bot")
@@ -155,7 +268,7 @@ func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]jo
 		if err != nil {
 			return nil, nil, inputError(err)
 		}
-		jobs = append(jobs, job{to: r.String(), rcpt: r, uuid: id, req: req})
+		jobs = append(jobs, job{to: r.String(), rcpt: r, uuid: id, msg: msg, req: req})
 	}
 	return jobs, client, nil
 }
@@ -169,9 +282,10 @@ func inputError(err error) error {
 }
 
 // deriveUUID returns the uuid of the message to r. Without a key each
-// message gets a random one, which still makes its own retries safe. With a
-// key and one recipient the key is used as is; with several, each recipient
-// gets key-<hash of recipient>, within Feishu's 50 characters.
+// message gets a random one, which still makes its own retries (and a later
+// flush) safe. With a key and one recipient the key is used as is; with
+// several, each recipient gets key-<hash of recipient>, within Feishu's 50
+// characters.
 func deriveUUID(key string, r feishu.Recipient, n int) (string, error) {
 	if key == "" {
 		b := make([]byte, 16)
@@ -202,11 +316,18 @@ func (f *Factory) newClient(s *Settings) *feishu.Client {
 		feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: s.Retries, BaseDelay: retryBaseDelay,
 			MaxDelay: 10 * time.Second, MaxWait: s.RetryMaxWait}),
 	}
+	if f.sleep != nil {
+		opts = append(opts, feishu.WithSleep(f.sleep))
+	}
 	if s.HasApp() {
 		opts = append(opts, feishu.WithCredentials(s.AppID, s.AppSecret))
 	}
 	if s.WebhookMode() {
 		opts = append(opts, feishu.WithWebhook(s.Webhook, s.WebhookSecret))
+	}
+	if s.TokenCache != "" {
+		opts = append(opts, feishu.WithTokenStore(&tokencache.File{Path: s.TokenCache,
+			Warn: func(w string) { fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: "+w) }}))
 	}
 	return feishu.New(opts...)
 }
@@ -221,14 +342,14 @@ func (f *Factory) printDryRun(jobs []job) error {
 }
 
 // sendOne sends one prepared message and logs its result.
-func (f *Factory) sendOne(ctx context.Context, client *feishu.Client, j job, msgType string, log zerolog.Logger) (Result, error) {
+func (f *Factory) sendOne(ctx context.Context, client *feishu.Client, j job, log zerolog.Logger) (Result, error) {
 	start := time.Now()
 	res := Result{To: j.to, ReceiveIDType: j.rcpt.IDType, UUID: j.uuid}
 	var (
 		resp *feishu.Response
 		err  error
 	)
-	if j.to == "webhook" {
+	if j.webhook() {
 		resp, err = client.Webhook.Send(ctx, j.req)
 	} else {
 		var sent *feishu.SentMessage
@@ -244,12 +365,18 @@ func (f *Factory) sendOne(ctx context.Context, client *feishu.Client, j job, msg
 	if err != nil {
 		res.Error = resultError(err)
 	}
+	logResult(log, j, res, err, time.Since(start), resp)
+	return res, err
+}
+
+// logResult writes the log line of one message.
+func logResult(log zerolog.Logger, j job, res Result, err error, took time.Duration, resp *feishu.Response) {
 	ev := log.Info()
 	if err != nil {
 		ev = log.Error()
 	}
-	ev = ev.Str("recipient", j.to).Str("msg_type", msgType).Bool("ok", res.OK).
-		Int("attempts", res.Attempts).Int64("duration_ms", time.Since(start).Milliseconds())
+	ev = ev.Str("recipient", j.to).Str("msg_type", j.msg.MsgType).Bool("ok", res.OK).
+		Int("attempts", res.Attempts).Int64("duration_ms", took.Milliseconds())
 	if j.rcpt.IDType != "" {
 		ev = ev.Str("receive_id_type", j.rcpt.IDType)
 	}
@@ -271,7 +398,6 @@ func (f *Factory) sendOne(ctx context.Context, client *feishu.Client, j job, msg
 		}
 	}
 	ev.Send()
-	return res, err
 }
 
 func resultError(err error) *ResultError {
@@ -292,16 +418,17 @@ func resultError(err error) *ResultError {
 }
 
 // reportFailure prints one line about a failed message on stderr.
-func (f *Factory) reportFailure(j job, err error) {
+func (f *Factory) reportFailure(to string, err error, note string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "feishu-push: send to %s failed: %v", j.to, err)
+	fmt.Fprintf(&b, "feishu-push: send to %s failed: %v", to, err)
 	if re := resultError(err); re.Hint != "" {
 		b.WriteString("; hint: " + re.Hint)
 	}
+	b.WriteString(note)
 	fmt.Fprintln(f.IO.ErrOut, b.String())
 }
 
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)

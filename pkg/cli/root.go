@@ -41,6 +41,8 @@ type Factory struct {
 	Globals *GlobalOptions
 
 	settings *Settings
+	// sleep, when set, replaces the wait between retries (tests).
+	sleep func(context.Context, time.Duration) error
 	// ran is set when a command's run function starts; an error before
 	// that came from cobra's own flag or argument checks.
 	ran bool
@@ -183,6 +185,11 @@ defaults. Secrets belong in the environment or a file, not in argv:
 	pf.DurationVar(&g.Timeout, "timeout", 10*time.Second, "timeout of each HTTP request")
 	pf.IntVar(&g.Retries, "retries", 3, "retries of a transient failure (network, 5xx, rate limit)")
 	pf.DurationVar(&g.RetryMaxWait, "retry-max-wait", 60*time.Second, "most time spent waiting between retries, in total")
+	pf.StringVar(&g.TokenCache, "token-cache", "", "keep tenant tokens in this file between runs (env FEISHU_PUSH_TOKEN_CACHE)")
+	pf.StringVar(&g.SpoolDir, "spool-dir", "", "keep messages that could not be delivered here for `flush` (env FEISHU_PUSH_SPOOL_DIR)")
+	pf.StringVar(&g.Notify, "notify-on-failure", "", `on failure, alert this recipient, "webhook", or a webhook URL (env FEISHU_PUSH_NOTIFY)`)
+	pf.StringVar(&g.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (env FEISHU_PUSH_METRICS_FILE)")
+	pf.DurationVar(&g.Deadline, "deadline", 0, "bound the whole run, retries included (0: no bound)")
 	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
 	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
 
@@ -192,6 +199,7 @@ defaults. Secrets belong in the environment or a file, not in argv:
 		newSendCardCmd(f, nil),
 		newPushDashboardCmd(f, nil),
 		newSandboxCmd(f, nil),
+		newFlushCmd(f, nil),
 		newVersionCmd(f),
 	)
 	return root

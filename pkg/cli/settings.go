@@ -28,6 +28,11 @@ type GlobalOptions struct {
 	JSON          bool
 	Retries       int
 	RetryMaxWait  time.Duration
+	TokenCache    string
+	SpoolDir      string
+	Notify        string
+	MetricsFile   string
+	Deadline      time.Duration
 }
 
 // Settings are the resolved settings of one invocation.
@@ -43,6 +48,14 @@ type Settings struct {
 	JSON          bool
 	Retries       int
 	RetryMaxWait  time.Duration
+	TokenCache    string
+	SpoolDir      string
+	// Notify is where failure alerts go: a recipient, "webhook", or a
+	// webhook URL; NotifySecret signs posts to such a URL.
+	Notify       string
+	NotifySecret string
+	MetricsFile  string
+	Deadline     time.Duration
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
 }
@@ -62,8 +75,13 @@ func (s *Settings) secrets() []string {
 	if s.WebhookSecret != "" {
 		out = append(out, s.WebhookSecret)
 	}
-	if tok, err := feishu.ParseWebhookURL(s.Webhook); err == nil {
-		out = append(out, tok)
+	for _, u := range []string{s.Webhook, s.Notify} {
+		if tok, err := feishu.ParseWebhookURL(u); err == nil {
+			out = append(out, tok)
+		}
+	}
+	if s.NotifySecret != "" {
+		out = append(out, s.NotifySecret)
 	}
 	return out
 }
@@ -97,12 +115,18 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		DryRun:        g.DryRun,
 		JSON:          g.JSON,
 		DefaultTo:     cfg.To,
+		TokenCache:    first(g.TokenCache, env("FEISHU_PUSH_TOKEN_CACHE"), cfg.TokenCache),
+		SpoolDir:      first(g.SpoolDir, env("FEISHU_PUSH_SPOOL_DIR"), cfg.SpoolDir),
+		Notify:        strings.TrimSpace(first(g.Notify, env("FEISHU_PUSH_NOTIFY"), cfg.NotifyOnFailure)),
+		NotifySecret:  first(env("FEISHU_PUSH_NOTIFY_SECRET"), cfg.NotifySecret),
+		MetricsFile:   first(g.MetricsFile, env("FEISHU_PUSH_METRICS_FILE"), cfg.MetricsFile),
+		Deadline:      g.Deadline,
 	}
 	if s.Timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive")
 	}
-	if s.Retries < 0 || s.RetryMaxWait < 0 {
-		return nil, usageErrorf("--retries and --retry-max-wait cannot be negative")
+	if s.Retries < 0 || s.RetryMaxWait < 0 || s.Deadline < 0 {
+		return nil, usageErrorf("--retries, --retry-max-wait and --deadline cannot be negative")
 	}
 
 	s.AppSecret, err = resolveSecret([]secretSource{

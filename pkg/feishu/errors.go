@@ -243,6 +243,22 @@ func neverSent(err error) bool {
 	return false
 }
 
+// NotDelivered reports whether err proves that the request was not acted
+// on: Feishu answered with a code (a rejection or a rate limit), or no
+// connection was ever made. A timeout, a reset or a bare HTTP 5xx prove
+// nothing: the message may have landed.
+func NotDelivered(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code != 0
+	}
+	var netErr *NetworkError
+	if errors.As(err, &netErr) {
+		return !netErr.MaybeDelivered
+	}
+	return false
+}
+
 // LimitError reports a request that exceeds one of Feishu's documented size
 // or count limits. It is detected before anything is sent.
 type LimitError struct {
