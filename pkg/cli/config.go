@@ -17,13 +17,13 @@ import (
 // Profile is one named set of settings in the config file. Each key has the
 // meaning of the flag of the same name.
 type Profile struct {
-	AppID         string   `yaml:"app_id"`
-	AppSecret     string   `yaml:"app_secret"`
-	AppSecretFile string   `yaml:"app_secret_file"`
-	BaseURL       string   `yaml:"base_url"`
-	Domain        string   `yaml:"domain"`
-	Webhook       string   `yaml:"webhook"`
-	WebhookSecret string   `yaml:"webhook_secret"`
+	AppID           string   `yaml:"app_id"`
+	AppSecret       string   `yaml:"app_secret"`
+	AppSecretFile   string   `yaml:"app_secret_file"`
+	BaseURL         string   `yaml:"base_url"`
+	Domain          string   `yaml:"domain"`
+	Webhook         string   `yaml:"webhook"`
+	WebhookSecret   string   `yaml:"webhook_secret"`
 	LogFile         string   `yaml:"log_file"`
 	To              []string `yaml:"to"`
 	TokenCache      string   `yaml:"token_cache"`

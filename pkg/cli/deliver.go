@@ -402,16 +402,19 @@ func logResult(log zerolog.Logger, j job, res Result, err error, took time.Durat
 
 func resultError(err error) *ResultError {
 	var apiErr *feishu.APIError
+	var re *ResultError
 	if errors.As(err, &apiErr) {
 		msg := apiErr.Msg
 		if apiErr.Code == 0 && apiErr.HTTPStatus != 0 {
 			msg = fmt.Sprintf("HTTP %d: %s", apiErr.HTTPStatus, apiErr.Msg)
 		}
-		return &ResultError{Code: apiErr.Code, Msg: msg, Hint: apiErr.Hint(), Retryable: apiErr.Retryable(), LogID: apiErr.LogID}
+		re = &ResultError{Code: apiErr.Code, Msg: msg, Hint: apiErr.Hint(), Retryable: apiErr.Retryable(), LogID: apiErr.LogID}
+	} else {
+		re = &ResultError{Msg: err.Error(), Retryable: ExitCode(err) == ExitTransient}
 	}
-	re := &ResultError{Msg: err.Error(), Retryable: ExitCode(err) == ExitTransient}
 	var netErr *feishu.NetworkError
-	if errors.As(err, &netErr) && netErr.MaybeDelivered && netErr.Endpoint == feishu.EndpointWebhook {
+	webhook := (apiErr != nil && apiErr.Endpoint == feishu.EndpointWebhook) || (errors.As(err, &netErr) && netErr.Endpoint == feishu.EndpointWebhook)
+	if webhook && re.Retryable && !feishu.NotDelivered(err) {
 		re.Hint = "the post may have landed; it was not repeated because a webhook has no de-duplication"
 	}
 	return re

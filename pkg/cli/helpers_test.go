@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
@@ -27,6 +28,10 @@ type env struct {
 	outputs *[]string
 	// inputs are files the test wrote itself; they may hold secrets.
 	inputs map[string]bool
+	// sleep, when set, replaces the waits between retries.
+	sleep func(context.Context, time.Duration) error
+	// ctx, when set, is the context of the runs.
+	ctx context.Context
 }
 
 func newEnv(t *testing.T, opts ...feishutest.Option) *env {
@@ -74,7 +79,12 @@ func (e *env) runUnchecked(stdin string, args ...string) result {
 	ios, in, out, errOut := TestStreams()
 	in.WriteString(stdin)
 	f := NewFactory(ios, func(k string) string { return e.vars[k] })
-	code := Run(context.Background(), f, args)
+	f.sleep = e.sleep
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	code := Run(ctx, f, args)
 	*e.outputs = append(*e.outputs, errOut.String())
 	return result{code: code, out: out.String(), errOut: errOut.String()}
 }

@@ -12,9 +12,11 @@
 package feishutest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -162,7 +164,13 @@ func New(opts ...Option) *Fake {
 }
 
 // ServeHTTP serves the fake API.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.mux.ServeHTTP(w, r) }
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Reading the whole body first lets net/http watch the connection, so a
+	// Delay fault ends as soon as the client gives up.
+	raw, _ := readBody(r)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	f.mux.ServeHTTP(w, r)
+}
 
 // Server is a Fake listening on loopback.
 type Server struct {
