@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -60,6 +61,8 @@ func TestScripts(t *testing.T) {
 			"status":    cmdStatus,
 			"fake":      cmdFake,
 			"nosecrets": cmdNoSecrets,
+			"sleep":     cmdSleep,
+			"spooled":   cmdSpooled,
 		},
 	})
 }
@@ -102,6 +105,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 //	fake inject ENDPOINT STATUS CODE TIMES [MSG...]
 //	fake reject RECEIVE_ID CODE [MSG...]
 //	fake last                         print the last message's content on stdout
+//	fake delay ENDPOINT DURATION      delay the next answer
 //	fake down                         stop the server
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	fake := ts.Value("fake").(*feishutest.Fake)
@@ -138,6 +142,12 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(map[string]any{"mode": m.Mode, "receive_id_type": m.ReceiveIDType, "receive_id": m.ReceiveID,
 			"msg_type": m.MsgType, "uuid": m.UUID, "content": m.Content})
+	case "delay":
+		d, err := time.ParseDuration(args[2])
+		if err != nil {
+			ts.Fatalf("fake delay: %v", err)
+		}
+		fake.Inject(feishutest.Fault{Endpoint: args[1], Action: feishutest.Delay, Delay: d})
 	case "down":
 		ts.Value("srv").(*httptest.Server).Close()
 	default:
@@ -163,5 +173,22 @@ func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("secret %q found in %s", s, name)
 			}
 		}
+	}
+}
+
+// sleep DURATION pauses the script.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("sleep: %v", err)
+	}
+	time.Sleep(d)
+}
+
+// spooled DIR N requires N messages in the spool directory DIR.
+func cmdSpooled(ts *testscript.TestScript, neg bool, args []string) {
+	m, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.json"))
+	if strconv.Itoa(len(m)) != args[1] {
+		ts.Fatalf("%d messages spooled in %s, want %s", len(m), args[0], args[1])
 	}
 }

@@ -383,6 +383,11 @@ func TestBadInput(t *testing.T) {
 		{"bad config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", badConfig}, nil, "field app_idd not found"},
 		{"missing config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", noSuch}, nil, "config " + noSuch},
 		{"unknown profile", []string{"send-text", "--to", "oc_a", "--text", "x", "--profile", "prod"}, nil, "--profile \"prod\" given but there is no config file"},
+		{"negative deadline", []string{"send-text", "--to", "oc_a", "--text", "x", "--deadline", "-1s"}, nil, "cannot be negative"},
+		{"bad alert recipient", []string{"send-text", "--to", "oc_a", "--text", "x", "--notify-on-failure", "pager:42"}, nil, "--notify-on-failure: recipient \"pager:42\""},
+		{"bad alert webhook", []string{"send-text", "--to", "oc_a", "--text", "x", "--notify-on-failure", "https://open.feishu.cn/hook/x"}, nil, "--notify-on-failure: webhook URL"},
+		{"alert to a missing webhook", []string{"send-text", "--to", "oc_a", "--text", "x", "--notify-on-failure", "webhook"}, nil, "no webhook URL is configured"},
+		{"flush without spool", []string{"flush"}, nil, "flush needs a spool"},
 		{"token in webhook-only mode", []string{"token"}, map[string]string{"FEISHU_APP_SECRET": "", "FEISHU_WEBHOOK_URL": hook}, "token needs app credentials"},
 	}
 	if len(cases) < 30 {
