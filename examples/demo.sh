@@ -33,10 +33,15 @@ run() {
 }
 
 echo
-echo "== the scheduled dashboard push (stdout: recipient<TAB>message_id)"
+echo "== the scheduled dashboard: KPIs, table and chart from a JSON file (stdout: recipient<TAB>message_id)"
 run push-dashboard --to oc_demo_sales --title "每日销售看板 Daily sales" \
-	--url https://bi.example.com/dashboards/sales --content-file "$EX/dashboard/summary.md" \
-	--uuid "sales-$(date +%F)"
+	--url https://bi.example.com/dashboards/sales --data "$EX/dashboard/sales.json" \
+	--tz Asia/Shanghai --uuid "sales-$(date +%F)"
+echo
+echo "== the same from a query's CSV output, KPIs and a bar chart derived from its columns"
+run push-dashboard --to oc_demo_stores --title "门店销售 Stores" --url https://bi.example.com/dashboards/stores \
+	--data "$EX/dashboard/stores.csv" --kpi "销售额=销售额:sum" --kpi "订单数=订单数:sum" --kpi "客单价=客单价:avg" \
+	--chart bar --chart-x 门店 --chart-y 销售额 --max-rows 5 --tz Asia/Shanghai
 echo
 echo "== an alert card from a template and its data"
 run send-card --to ops@example.com --template "$EX/templates/alert.tmpl" --data "$EX/templates/alert.json" --var env=prod

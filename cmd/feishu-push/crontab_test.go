@@ -20,9 +20,13 @@ func TestCrontabExample(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh to expand the crontab lines")
 	}
-	raw, err := os.ReadFile("../../crontab.example")
-	if err != nil {
-		t.Fatal(err)
+	var raw []byte
+	for _, f := range []string{"../../crontab.example", "../../examples/dashboard/crontab"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
 	}
 	srv := feishutest.NewServer(t, feishutest.WithApp("cli_cron", appSecret), feishutest.WithWebhook(hookToken, ""))
 	dir := t.TempDir()
@@ -36,6 +40,11 @@ func TestCrontabExample(t *testing.T) {
 		"/etc/feishu-push/", "../../examples/templates/",
 	)
 	line := regexp.MustCompile(`exec /usr/local/bin/feishu-push (.*)' >/dev/null$`)
+	// A line that reads a query's output from stdin gets the example CSV.
+	stores, err := os.ReadFile("../../examples/dashboard/stores.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, l := range strings.Split(string(raw), "\n") {
 		m := line.FindStringSubmatch(l)
@@ -61,7 +70,10 @@ func TestCrontabExample(t *testing.T) {
 				args[i] = srv.WebhookURL(hookToken) // $FEISHU_STANDUP_WEBHOOK from the env file
 			}
 		}
-		ios, _, stdout, stderr := cli.TestStreams()
+		ios, stdin, stdout, stderr := cli.TestStreams()
+		if strings.Contains(l, "| exec /usr/local/bin/feishu-push") {
+			stdin.Write(stores)
+		}
 		if code := cli.Run(t.Context(), cli.NewFactory(ios, func(k string) string { return env[k] }), args); code != 0 {
 			t.Errorf("crontab line %d exits %d: %s\n%s", n, code, stderr, l)
 		}
@@ -69,7 +81,7 @@ func TestCrontabExample(t *testing.T) {
 			t.Errorf("line %d: stdout %q stderr %q", n, stdout, stderr)
 		}
 	}
-	if n != 4 || len(srv.Messages()) != 3 {
-		t.Errorf("ran %d crontab lines, fake stored %d messages; want 4 and 3", n, len(srv.Messages()))
+	if n != 5 || len(srv.Messages()) != 4 {
+		t.Errorf("ran %d crontab lines, fake stored %d messages; want 5 and 4", n, len(srv.Messages()))
 	}
 }

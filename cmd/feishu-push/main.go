@@ -3,6 +3,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // --tz works on machines without a zoneinfo database
 
 	"github.com/feishu-push/feishu-push/pkg/cli"
 )

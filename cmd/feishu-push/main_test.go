@@ -55,6 +55,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOOK_SECRET", hookSecret)
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("EXAMPLES", filepath.Join(mustAbs(t, "../../examples")))
+			env.Setenv("TZ", "UTC")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

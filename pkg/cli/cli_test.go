@@ -148,13 +148,13 @@ func TestPushDashboard(t *testing.T) {
 	r.expect(t, 0)
 	var c map[string]any
 	_ = json.Unmarshal(e.srv.Messages()[0].Content, &c)
-	btn := dig(c, "elements", 1, "actions", 0)
-	if dig(c, "header", "title", "content") != "每日销售看板" || dig(btn, "type") != "primary" ||
-		dig(btn, "url") != "https://bi.example.com/sales" || dig(btn, "text", "content") != "查看详情" {
+	btn := dig(c, "body", "elements", 2)
+	if dig(c, "schema") != "2.0" || dig(c, "header", "title", "content") != "每日销售看板" || dig(btn, "type") != "primary" ||
+		dig(btn, "behaviors", 0, "default_url") != "https://bi.example.com/sales" || dig(btn, "text", "content") != "查看详情" {
 		t.Errorf("card %s", e.srv.Messages()[0].Content)
 	}
-	if !strings.Contains(dig(c, "elements", 0, "content").(string), "¥128,430.50") {
-		t.Errorf("summary missing: %v", dig(c, "elements", 0))
+	if s, _ := dig(c, "body", "elements", 0, "content").(string); !strings.Contains(s, "¥128,430.50") {
+		t.Errorf("summary missing: %v", dig(c, "body", "elements", 0))
 	}
 }
 

@@ -2,11 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/feishu-push/feishu-push/pkg/card"
+	"github.com/feishu-push/feishu-push/pkg/chart"
+	"github.com/feishu-push/feishu-push/pkg/dashboard"
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
 // PushDashboardOptions are the options of push-dashboard.
@@ -19,22 +27,62 @@ type PushDashboardOptions struct {
 	ContentFile string
 	ButtonText  string
 	Color       string
+
+	DataFile    string
+	DataFormat  string
+	KPIs        []string
+	Chart       string
+	ChartX      string
+	ChartY      string
+	MaxRows     int
+	Decimals    int
+	AsOf        string
+	TZ          string
+	CardVersion int
+	ChartOut    string
+	Template    string
 }
 
 // defaultButtonText is the dashboard button's label: "view details".
 const defaultButtonText = "查看详情"
 
+// placeholderImageKey stands for the chart's image_key until it is
+// uploaded: in a dry run, and while the card's size is checked. It is longer
+// than real keys, so a card that fits with it fits with the real one.
+const placeholderImageKey = "img_v3_placeholder_until_upload_0000000000000000000000000000000000"
+
 func newPushDashboardCmd(f *Factory, runF func(context.Context, *PushDashboardOptions) error) *cobra.Command {
 	opts := &PushDashboardOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "push-dashboard",
-		Short: "Push a scheduled dashboard: title, summary and a button to the full board",
-		Long: `Push the scheduled-dashboard card: the title, a summary in Feishu markdown,
-and a primary button that opens the dashboard. It is send-card with a preset
-layout, meant for a crontab line.
+		Short: "Push a scheduled dashboard: KPIs, a table and a chart, with a button to the full board",
+		Long: `Push the scheduled-dashboard card, built from a query's output:
+
+  --data F.csv      a header row and rows (psql --csv, mysql -B | tr '\t' ,);
+                    --kpi "Label=COLUMN:sum|avg|max|min|last" derives headline
+                    numbers, --chart bar|line --chart-x COL --chart-y COL[,COL]
+                    a chart
+  --data F.json     {"kpis":[{"label","value","unit","previous"|"delta",
+                    "higher_is_better"}], "table":{"columns","rows"},
+                    "chart":{"type","x","series":[{"name","values"}]}}
+
+The card (JSON 2.0 unless --card-version 1) has the title, coloured green or red
+by the first KPI's change (--color overrides), the KPIs with their change, the
+table (--max-rows, trimmed further to fit Feishu's size limits, with a note),
+the chart as an image, the data time (--as-of, --tz) and a button to --url.
+Without --data it is the title, the --content summary and the button.
+
+The chart is drawn in process and uploaded through the app
+(POST /open-apis/im/v1/images). A webhook cannot upload: with app credentials
+configured as well they are used for the upload; otherwise the chart is left
+out with a warning. --template renders your own card from the same data; the
+built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 ` + exitCodesHelp,
-		Example: `  feishu-push push-dashboard --to oc_xxx --title "每日销售看板" \
-      --url https://bi.example.com/sales --content "今日销售额 **¥128,430**"`,
+		Example: `  feishu-push push-dashboard --to oc_xxx --title "每日销售看板" --url https://bi.example.com/sales \
+      --data examples/dashboard/sales.json
+  psql --csv -f stores.sql | feishu-push push-dashboard --to oc_xxx --title "门店销售" \
+      --url https://bi.example.com/stores --data - --kpi "销售额=销售额:sum" \
+      --kpi "订单数=订单数:sum" --chart bar --chart-x 门店 --chart-y 销售额`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -50,28 +98,245 @@ layout, meant for a crontab line.
 	fl.StringVar(&opts.Content, "content", "", "summary text, in Feishu markdown")
 	fl.StringVar(&opts.ContentFile, "content-file", "", "read the summary from this file, - for stdin")
 	fl.StringVar(&opts.ButtonText, "button-text", defaultButtonText, "label of the dashboard button")
-	fl.StringVar(&opts.Color, "color", "blue", "header colour: "+strings.Join(card.Colors, ", "))
+	fl.StringVar(&opts.Color, "color", "", "header colour (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
+	fl.StringVar(&opts.DataFile, "data", "", "CSV or JSON data, - for stdin")
+	fl.StringVar(&opts.DataFormat, "data-format", "", "csv or json (default: from the file name, then the content)")
+	fl.StringArrayVar(&opts.KPIs, "kpi", nil, `KPI from a column: "Label=COLUMN:sum|avg|max|min|last"; repeatable`)
+	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: bar or line")
+	fl.StringVar(&opts.ChartX, "chart-x", "", "column of the chart's categories")
+	fl.StringVar(&opts.ChartY, "chart-y", "", "column(s) of the chart's values, comma-separated")
+	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown")
+	fl.IntVar(&opts.Decimals, "decimals", -1, "decimals of numbers (default: none for whole numbers, else 2)")
+	fl.StringVar(&opts.AsOf, "as-of", "", `data time, "2006-01-02 15:04" or RFC 3339 (default: now)`)
+	fl.StringVar(&opts.TZ, "tz", "", "time zone of the data time, e.g. Asia/Shanghai (default: local)")
+	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON version: 2, or 1 for clients older than 7.20")
+	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this file")
+	fl.StringVar(&opts.Template, "template", "", "render the card with this template instead of the built-in one")
 	return cmd
 }
 
 func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
-	if strings.TrimSpace(opts.Title) == "" {
-		return usageErrorf("--title is required")
-	}
-	if opts.URL == "" {
-		return usageErrorf("--url is required: the dashboard the button opens")
-	}
-	if err := card.CheckURL(opts.URL); err != nil {
-		return usageErrorf("--url: %v", err)
-	}
-	label := strings.TrimSpace(opts.ButtonText)
-	if label == "" {
-		return usageErrorf("--button-text is empty")
-	}
-	cf := CardFlags{Title: opts.Title, Content: opts.Content, ContentFile: opts.ContentFile, Color: opts.Color}
-	msg, err := cf.message(opts.f, []card.Button{{Label: label, URL: opts.URL, Type: "primary"}})
+	f := opts.f
+	view, png, err := opts.view()
 	if err != nil {
 		return err
 	}
-	return opts.f.deliver(ctx, "push-dashboard", &opts.SendOptions, msg)
+	tmplName, tmpl := "dashboard.v2.tmpl", dashboard.TemplateV2
+	if opts.CardVersion == 1 {
+		tmplName, tmpl = "dashboard.v1.tmpl", dashboard.TemplateV1
+	}
+	if opts.Template != "" {
+		if tmpl, err = f.readInput("--template", opts.Template); err != nil {
+			return err
+		}
+		tmplName = filepath.Base(opts.Template)
+	}
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	if png != nil && !s.HasApp() {
+		fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: chart left out: a webhook cannot upload images; set FEISHU_APP_ID and FEISHU_APP_SECRET as well to include it")
+		view.Chart, png = nil, nil
+	}
+
+	// Fit the card within Feishu's limits, with the placeholder key, before
+	// anything is uploaded or sent.
+	msg, jobs, client, err := opts.fit(s, view, tmplName, tmpl)
+	if err != nil {
+		return err
+	}
+	var upload *feishu.Request
+	if png != nil {
+		if upload, err = client.Images.NewUploadRequest("chart.png", png); err != nil {
+			return inputError(err)
+		}
+	}
+	if s.DryRun {
+		if upload != nil {
+			if err := writeJSON(f.IO.Out, upload.Redacted()); err != nil {
+				return err
+			}
+		}
+		return f.printDryRun(jobs)
+	}
+	if upload != nil {
+		key, _, err := client.Images.Upload(ctx, upload)
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: chart left out: upload failed: %v\n", err)
+			view.Chart = nil
+		} else {
+			view.Chart.ImageKey = key
+		}
+		if msg, err = renderDashboard(tmplName, tmpl, view); err != nil {
+			return err
+		}
+	}
+	return f.deliver(ctx, "push-dashboard", &opts.SendOptions, msg)
+}
+
+// fit renders the card and trims table rows until every request fits
+// Feishu's size limits. Other problems are returned as they are.
+func (o *PushDashboardOptions) fit(s *Settings, v *dashboard.View, name string, tmpl []byte) (feishu.Message, []job, *feishu.Client, error) {
+	for {
+		msg, err := renderDashboard(name, tmpl, v)
+		if err != nil {
+			return msg, nil, nil, err
+		}
+		jobs, client, err := o.f.prepare(s, &o.SendOptions, msg)
+		var le *feishu.LimitError
+		if err == nil || !errors.As(err, &le) || v.Table == nil {
+			return msg, jobs, client, err
+		}
+		v.TrimRows(v.Table.Shown - max(1, v.Table.Shown/4))
+	}
+}
+
+func renderDashboard(name string, tmpl []byte, v *dashboard.View) (feishu.Message, error) {
+	out, err := dashboard.Render(name, tmpl, v)
+	if err != nil {
+		return feishu.Message{}, usageErrorf("--template %v", err)
+	}
+	return feishu.CardMessage(out), nil
+}
+
+// view checks the flags, reads the data and draws the chart.
+func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
+	f := o.f
+	switch {
+	case strings.TrimSpace(o.Title) == "":
+		return nil, nil, usageErrorf("--title is required")
+	case o.URL == "":
+		return nil, nil, usageErrorf("--url is required: the dashboard the button opens")
+	case strings.TrimSpace(o.ButtonText) == "":
+		return nil, nil, usageErrorf("--button-text is empty")
+	case o.Color != "" && !card.ValidColor(o.Color):
+		return nil, nil, usageErrorf("--color %q: want one of %s", o.Color, strings.Join(card.Colors, ", "))
+	case o.CardVersion != 1 && o.CardVersion != 2:
+		return nil, nil, usageErrorf("--card-version %d: want 1 or 2", o.CardVersion)
+	case o.Content != "" && o.ContentFile != "":
+		return nil, nil, usageErrorf("give --content or --content-file, not both")
+	case o.DataFormat != "" && o.DataFormat != "csv" && o.DataFormat != "json":
+		return nil, nil, usageErrorf("--data-format %q: want csv or json", o.DataFormat)
+	case o.DataFile == "" && (len(o.KPIs) > 0 || o.Chart != "" || o.DataFormat != ""):
+		return nil, nil, usageErrorf("--kpi, --chart and --data-format go with --data")
+	case o.MaxRows < 0:
+		return nil, nil, usageErrorf("--max-rows cannot be negative")
+	}
+	if err := card.CheckURL(o.URL); err != nil {
+		return nil, nil, usageErrorf("--url: %v", err)
+	}
+	if err := oneStdin(map[string]string{"--data": o.DataFile, "--content-file": o.ContentFile, "--template": o.Template}); err != nil {
+		return nil, nil, err
+	}
+	asOf, err := o.asOf()
+	if err != nil {
+		return nil, nil, err
+	}
+	content := o.Content
+	if o.ContentFile != "" {
+		b, err := f.readInput("--content-file", o.ContentFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		content = string(b)
+	}
+	data := &dashboard.Data{}
+	if o.DataFile != "" {
+		if data, err = o.readData(); err != nil {
+			return nil, nil, err
+		}
+	}
+	var png []byte
+	alt := ""
+	if data.Chart != nil {
+		if png, err = chart.PNG(data.Chart); err != nil {
+			return nil, nil, usageErrorf("--data %s: %v", displayName(o.DataFile), err)
+		}
+		alt = data.Chart.Title
+		if alt == "" {
+			names := make([]string, len(data.Chart.Series))
+			for i, s := range data.Chart.Series {
+				names[i] = s.Name
+			}
+			alt = strings.Join(names, "、")
+		}
+		if o.ChartOut != "" {
+			if err := os.WriteFile(o.ChartOut, png, 0o644); err != nil {
+				return nil, nil, usageErrorf("--chart-out %s: %v", o.ChartOut, unwrapPathError(err))
+			}
+		}
+	} else if o.ChartOut != "" {
+		return nil, nil, usageErrorf("--chart-out: the data has no chart")
+	}
+	v := dashboard.NewView(data, dashboard.Options{
+		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: o.Color,
+		MaxRows: o.MaxRows, Decimals: o.Decimals, AsOf: asOf, ImageAlt: alt,
+	})
+	if png != nil {
+		v.Chart = &dashboard.ChartView{ImageKey: placeholderImageKey, Alt: alt}
+	}
+	return v, png, nil
+}
+
+// readData parses --data and applies --kpi and --chart.
+func (o *PushDashboardOptions) readData() (*dashboard.Data, error) {
+	b, err := o.f.readInput("--data", o.DataFile)
+	if err != nil {
+		return nil, err
+	}
+	name := displayName(o.DataFile)
+	format := o.DataFormat
+	if format == "" {
+		format = dashboard.Format(o.DataFile, b)
+	}
+	data := &dashboard.Data{}
+	if format == "json" {
+		data, err = dashboard.ParseJSON(name, b)
+	} else {
+		data.Table, err = dashboard.ParseCSV(name, b)
+	}
+	if err != nil {
+		return nil, usageErrorf("--data %v", err)
+	}
+	for _, spec := range o.KPIs {
+		k, err := dashboard.DeriveKPI(data.Table, spec, name)
+		if err != nil {
+			return nil, &UsageError{Err: err}
+		}
+		data.KPIs = append(data.KPIs, k)
+	}
+	if o.Chart != "" || o.ChartX != "" || o.ChartY != "" {
+		var ys []string
+		if o.ChartY != "" {
+			ys = strings.Split(o.ChartY, ",")
+		}
+		c, err := dashboard.DeriveChart(data.Table, o.Chart, o.ChartX, ys, name)
+		if err != nil {
+			return nil, &UsageError{Err: err}
+		}
+		data.Chart = c
+	}
+	return data, nil
+}
+
+// asOf returns the data time in the --tz zone.
+func (o *PushDashboardOptions) asOf() (time.Time, error) {
+	loc := time.Local
+	if o.TZ != "" {
+		l, err := time.LoadLocation(o.TZ)
+		if err != nil {
+			return time.Time{}, usageErrorf("--tz %q: unknown time zone", o.TZ)
+		}
+		loc = l
+	}
+	if o.AsOf == "" {
+		return o.f.Now().In(loc), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, o.AsOf, loc); err == nil {
+			return t.In(loc), nil
+		}
+	}
+	return time.Time{}, usageErrorf(`--as-of %q: want "2006-01-02 15:04" or RFC 3339`, o.AsOf)
 }

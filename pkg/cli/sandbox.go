@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -118,6 +119,8 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 	}
 }
 
+var fontTags = regexp.MustCompile(`</?font[^>]*>`)
+
 // describeMessage renders a received message for people: a header line and
 // the text or the card's title, text and buttons, indented.
 func describeMessage(m feishutest.Message) string {
@@ -145,6 +148,7 @@ func summarize(msgType string, content json.RawMessage) []string {
 	}
 	var lines []string
 	add := func(s string) {
+		s = fontTags.ReplaceAllString(s, "")
 		for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 			lines = append(lines, l)
 		}
@@ -205,6 +209,29 @@ func summarize(msgType string, content json.RawMessage) []string {
 				return
 			case "hr":
 				add("----")
+				return
+			case "table":
+				cols, _ := t["columns"].([]any)
+				rows, _ := t["rows"].([]any)
+				var head []string
+				for _, c := range cols {
+					cm, _ := c.(map[string]any)
+					head = append(head, fmt.Sprint(cm["display_name"]))
+				}
+				add("| " + strings.Join(head, " | ") + " |")
+				for i, r := range rows {
+					if i == 5 {
+						add(fmt.Sprintf("| ... %d rows in all", len(rows)))
+						break
+					}
+					rm, _ := r.(map[string]any)
+					var cells []string
+					for _, c := range cols {
+						cm, _ := c.(map[string]any)
+						cells = append(cells, fmt.Sprint(rm[fmt.Sprint(cm["name"])]))
+					}
+					add("| " + strings.Join(cells, " | ") + " |")
+				}
 				return
 			case "img":
 				add(fmt.Sprintf("(image %v)", t["img_key"]))

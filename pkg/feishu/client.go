@@ -62,6 +62,8 @@ type Client struct {
 	Messages *MessagesService
 	// Webhook sends through a group custom bot.
 	Webhook *WebhookService
+	// Images uploads images for cards.
+	Images *ImagesService
 }
 
 type service struct{ client *Client }
@@ -139,6 +141,7 @@ func New(opts ...Option) *Client {
 	c.Auth = &AuthService{client: c}
 	c.Messages = &MessagesService{client: c}
 	c.Webhook = &WebhookService{client: c}
+	c.Images = &ImagesService{client: c}
 	return c
 }
 
@@ -180,6 +183,8 @@ type Request struct {
 	// whether the server acted on them: token fetches, and messages that carry
 	// a uuid.
 	idempotent bool
+	// shown replaces a body that is not JSON (an upload) in Redacted.
+	shown json.RawMessage
 }
 
 // Response describes how a request went, whether it succeeded or not.

@@ -34,6 +34,9 @@ func (r *Request) Redacted() Redacted {
 		h["Authorization"] = "Bearer ****"
 	}
 	body := json.RawMessage(r.Body)
+	if r.shown != nil {
+		body = r.shown
+	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(r.Body, &m) == nil {
 		changed := false

@@ -459,6 +459,9 @@ func (f *Fake) checkCard(card map[string]json.RawMessage) (int, string) {
 		}
 		return 0, ""
 	}
+	if key := f.unknownImageKey(card); key != "" {
+		return 200570, "invalid image keys: " + key
+	}
 	var schema string
 	_ = json.Unmarshal(card["schema"], &schema)
 	if schema == "" {
@@ -516,6 +519,36 @@ func (f *Fake) checkCard(card map[string]json.RawMessage) (int, string) {
 		return 11310, "element exceeds the limit"
 	}
 	return 0, ""
+}
+
+// unknownImageKey returns the first img_key of an img element that was
+// never uploaded to the fake: Feishu refuses those with 200570.
+func (f *Fake) unknownImageKey(card map[string]json.RawMessage) string {
+	var found string
+	var walk func(v any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			if t["tag"] == "img" {
+				if k, _ := t["img_key"].(string); !f.knownImage(k) && found == "" {
+					found = k
+				}
+			}
+			for _, c := range t {
+				walk(c)
+			}
+		case []any:
+			for _, c := range t {
+				walk(c)
+			}
+		}
+	}
+	for _, v := range card {
+		var x any
+		_ = json.Unmarshal(v, &x)
+		walk(x)
+	}
+	return found
 }
 
 func compactJSON(b []byte) json.RawMessage {

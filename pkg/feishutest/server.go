@@ -36,6 +36,7 @@ const (
 	EndpointToken    = "token"
 	EndpointMessages = "messages"
 	EndpointWebhook  = "webhook"
+	EndpointImages   = "images"
 )
 
 // Message is one message the fake accepted.
@@ -76,24 +77,26 @@ type Request struct {
 // Fake is the fake server as an http.Handler. Use New for a handler to serve
 // yourself, or NewServer for one running on loopback for a test.
 type Fake struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	apps      map[string]string // app id -> secret
-	tokens    map[string]issuedToken
-	expired   []string
-	current   map[string]string // app id -> its newest token
-	hooks     map[string]string // hook token -> secret
-	anyHook   bool
-	anySecret string
-	templates map[string]bool
-	rejects   map[string]Fault
-	messages  []Message
-	byUUID    map[string]int // app|uuid -> index in messages
-	requests  []Request
-	faults    []*Fault
-	onMessage func(Message)
-	limits    *rateLimits
-	mux       *http.ServeMux
+	mu         sync.Mutex
+	now        func() time.Time
+	apps       map[string]string // app id -> secret
+	tokens     map[string]issuedToken
+	expired    []string
+	current    map[string]string // app id -> its newest token
+	hooks      map[string]string // hook token -> secret
+	anyHook    bool
+	anySecret  string
+	templates  map[string]bool
+	rejects    map[string]Fault
+	messages   []Message
+	byUUID     map[string]int // app|uuid -> index in messages
+	requests   []Request
+	faults     []*Fault
+	onMessage  func(Message)
+	limits     *rateLimits
+	images     map[string]Image
+	imageOrder []string
+	mux        *http.ServeMux
 }
 
 type issuedToken struct {
@@ -145,6 +148,7 @@ func New(opts ...Option) *Fake {
 		templates: map[string]bool{},
 		rejects:   map[string]Fault{},
 		byUUID:    map[string]int{},
+		images:    map[string]Image{},
 	}
 	for _, o := range opts {
 		o(f)
@@ -155,6 +159,7 @@ func New(opts ...Option) *Fake {
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("/open-apis/auth/v3/tenant_access_token/internal", f.handleToken)
 	f.mux.HandleFunc("/open-apis/im/v1/messages", f.handleMessages)
+	f.mux.HandleFunc("/open-apis/im/v1/images", f.handleImages)
 	f.mux.HandleFunc("/open-apis/bot/v2/hook/", f.handleWebhook)
 	f.mux.HandleFunc("/api/messages", f.handleList)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

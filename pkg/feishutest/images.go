@@ -1,0 +1,100 @@
+package feishutest
+
+import (
+	"bytes"
+	"image"
+	_ "image/gif"  // formats Feishu accepts
+	_ "image/jpeg" // formats Feishu accepts
+	_ "image/png"  // formats Feishu accepts
+	"io"
+	"net/http"
+	"strings"
+)
+
+const maxImage = 10 << 20
+
+// Image is an image uploaded to the fake.
+type Image struct {
+	Key           string
+	ContentType   string
+	Width, Height int
+	Data          []byte
+}
+
+// Images returns the uploaded images, oldest first.
+func (f *Fake) Images() []Image {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Image, 0, len(f.imageOrder))
+	for _, k := range f.imageOrder {
+		out = append(out, f.images[k])
+	}
+	return out
+}
+
+// handleImages serves POST /open-apis/im/v1/images: multipart/form-data
+// with image_type (message or avatar) and the image, at most 10 MB.
+func (f *Fake) handleImages(w http.ResponseWriter, r *http.Request) {
+	const ep = EndpointImages
+	if r.Method != http.MethodPost {
+		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
+		return
+	}
+	if handled, _ := f.applyFault(w, r, ep); handled {
+		return
+	}
+	if _, status, body := f.checkBearer(r); body != nil {
+		f.reply(w, r, ep, status, body)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param."))
+		return
+	}
+	if err := r.ParseMultipartForm(maxImage + 1<<16); err != nil {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param."))
+		return
+	}
+	if t := r.FormValue("image_type"); t != "message" && t != "avatar" {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: image_type."))
+		return
+	}
+	file, hdr, err := r.FormFile("image")
+	if err != nil {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: image."))
+		return
+	}
+	defer file.Close()
+	data, _ := io.ReadAll(io.LimitReader(file, maxImage+1))
+	switch {
+	case len(data) == 0:
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234010, "File's size can't be 0."))
+		return
+	case len(data) > maxImage:
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234006, "The file size exceed the max value."))
+		return
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234011, "Can't recognize image format."))
+		return
+	}
+	if cfg.Width > 12000 || cfg.Height > 12000 {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234039, "Image resolution exceeds limit."))
+		return
+	}
+	img := Image{Key: "img_v3_" + randHex(16), ContentType: hdr.Header.Get("Content-Type"), Width: cfg.Width, Height: cfg.Height, Data: data}
+	f.mu.Lock()
+	f.images[img.Key] = img
+	f.imageOrder = append(f.imageOrder, img.Key)
+	f.mu.Unlock()
+	f.reply(w, r, ep, http.StatusOK, map[string]any{"code": 0, "msg": "success", "data": map[string]any{"image_key": img.Key}})
+}
+
+// knownImage reports whether key was uploaded to the fake.
+func (f *Fake) knownImage(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.images[key]
+	return ok
+}
