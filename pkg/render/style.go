@@ -1,0 +1,132 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+)
+
+// palette holds the light values of Feishu's colour enum that the client
+// uses for text, tags and backgrounds: per hue the -50, -100, -500 and -600
+// shades; a base name is an alias of its -600 shade.
+var palette = map[string][4]string{
+	"blue":      {"#F0F4FF", "#E0E9FF", "#336DF4", "#1456F0"},
+	"wathet":    {"#E7F8FE", "#CAEFFC", "#047FB0", "#076A94"},
+	"turquoise": {"#E2F8F5", "#C4F2EC", "#0F8575", "#067062"},
+	"green":     {"#E4FAE1", "#D0F5CE", "#258832", "#1A7526"},
+	"lime":      {"#F2F8D3", "#E3F0A3", "#6B7F06", "#5C6D08"},
+	"yellow":    {"#FBF4DF", "#FAEDC2", "#AD7A03", "#865B03"},
+	"orange":    {"#FFF3E5", "#FEE7CD", "#C25705", "#A44904"},
+	"red":       {"#FEF0F0", "#FEE3E2", "#E22E28", "#C02A26"},
+	"carmine":   {"#FEF0F8", "#FEE2F2", "#CC398C", "#B82879"},
+	"violet":    {"#FCEEFC", "#F9E2F9", "#BF3DBF", "#A630A6"},
+	"purple":    {"#F5F0FE", "#EFE6FE", "#8D55ED", "#7A35F0"},
+	"indigo":    {"#F2F3FD", "#E9EAFB", "#5B65F5", "#4752E6"},
+	"grey":      {"#F5F6F7", "#F2F3F5", "#8F959E", "#646A73"},
+}
+
+var shadeIndex = map[string]int{"50": 0, "100": 1, "500": 2, "600": 3}
+
+// colorValue maps a colour name (red, red-500, grey, default) to CSS.
+func colorValue(name string) string {
+	name = strings.ToLower(name)
+	if name == "default" {
+		return "#1F2329"
+	}
+	hue, shade, _ := strings.Cut(name, "-")
+	p, ok := palette[hue]
+	if !ok {
+		return "inherit"
+	}
+	if i, ok := shadeIndex[shade]; ok {
+		return p[i]
+	}
+	return p[3]
+}
+
+// CSS styles rendered messages. Classes are prefixed fp-.
+var CSS = buildCSS()
+
+func buildCSS() string {
+	var b strings.Builder
+	b.WriteString(`
+.fp-card{box-sizing:border-box;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:10px;overflow:hidden;
+ font:14px/22px -apple-system,BlinkMacSystemFont,"Helvetica Neue","PingFang SC","Microsoft YaHei","Segoe UI",Roboto,sans-serif;color:#1F2329}
+.fp-card.fp-width-fill{max-width:none}.fp-card.fp-width-compact{max-width:400px}
+.fp-header{padding:12px}.fp-title{font-size:16px;font-weight:600;line-height:24px}
+.fp-subtitle{font-size:14px;line-height:22px;color:#646A73;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.fp-body{padding:12px;display:flex;flex-direction:column;gap:12px}
+.fp-md p{margin:0}.fp-md p+p{margin-top:8px}.fp-md h1{font-size:26px}.fp-md h2{font-size:22px}.fp-md h3{font-size:20px}
+.fp-md h4{font-size:18px}.fp-md h5{font-size:17px}.fp-md h6{font-size:14px}.fp-md h1,.fp-md h2,.fp-md h3,.fp-md h4,.fp-md h5,.fp-md h6{margin:0;line-height:1.4}
+.fp-md ul,.fp-md ol{margin:0;padding-left:22px}.fp-md blockquote{margin:0;padding-left:8px;border-left:2px solid #BBBFC4;color:#646A73}
+.fp-md code{background:#F2F3F5;border-radius:4px;padding:0 4px;font-family:Menlo,Consolas,monospace;font-size:12px}
+.fp-code{background:#F5F6F7;border-radius:6px;padding:8px 12px;margin:0;overflow-x:auto;font:12px/18px Menlo,Consolas,monospace}
+.fp-md a,.fp-post a{color:#1C4CBA;text-decoration:none}.fp-at{color:#1456F0}
+.fp-size-notation{font-size:12px;line-height:18px;color:#646A73}.fp-size-heading{font-size:16px;line-height:24px}
+.fp-size-heading-0{font-size:30px;line-height:38px}.fp-size-heading-1{font-size:24px;line-height:32px}.fp-size-heading-2{font-size:20px;line-height:28px}
+.fp-size-heading-3{font-size:18px;line-height:26px}.fp-size-heading-4{font-size:16px}.fp-size-large{font-size:16px}.fp-size-small{font-size:12px}
+.fp-align-center{text-align:center}.fp-align-right{text-align:right}
+.fp-fields{display:flex;flex-wrap:wrap;gap:8px 16px;margin-top:8px}.fp-field{flex:1 1 100%}.fp-field.fp-short{flex:1 1 calc(50% - 8px)}
+.fp-hr{border:0;border-top:1px solid #DEE0E3;margin:0;width:100%}
+.fp-note{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;font-size:12px;line-height:18px;color:#646A73}
+.fp-note-img{width:16px;height:16px}
+.fp-figure{margin:0}.fp-img{display:block;width:100%;border-radius:4px}.fp-img-title{font-weight:600;margin-bottom:4px}
+.fp-img-missing{display:flex;align-items:center;justify-content:center;aspect-ratio:2/1;background:#EFF0F1;color:#8F959E;border-radius:4px;font-size:12px}
+.fp-note .fp-img-missing{width:16px;height:16px;aspect-ratio:auto;font-size:0}
+.fp-colset{display:flex;gap:8px}.fp-flex-stretch{flex-direction:column}.fp-flex-flow{flex-wrap:wrap}
+.fp-col{min-width:0;display:flex;flex-direction:column;gap:4px;border-radius:6px}
+.fp-col.fp-bg-default,.fp-colset.fp-bg-default{background:none}
+.fp-colset:not(.fp-bg-default) .fp-col,.fp-col:not(.fp-bg-default){padding:8px 12px}
+.fp-actions{display:flex;flex-wrap:wrap;gap:8px}.fp-layout-bisected>*{flex:1 1 calc(50% - 4px)}.fp-layout-trisection>*{flex:1 1 calc(33% - 6px)}
+.fp-btn{display:inline-flex;align-items:center;justify-content:center;height:32px;padding:0 12px;border:1px solid #D0D3D6;border-radius:6px;
+ background:#fff;color:#1F2329;text-decoration:none;font-size:14px;box-sizing:border-box}
+.fp-btn-primary{color:#1456F0}.fp-btn-danger{color:#E22E28}
+.fp-btn-text,.fp-btn-primary_text,.fp-btn-danger_text{border-color:transparent}.fp-btn-primary_text{color:#1456F0}.fp-btn-danger_text{color:#E22E28}
+.fp-btn-primary_filled{background:#1456F0;border-color:#1456F0;color:#fff}.fp-btn-danger_filled{background:#E22E28;border-color:#E22E28;color:#fff}
+.fp-btn-laser{background:linear-gradient(90deg,#336DF4,#8D55ED);border:0;color:#fff}
+.fp-table-wrap{overflow-x:auto}.fp-table{border-collapse:collapse;width:100%;font-size:14px}
+.fp-table th{font-weight:600;text-align:left;background:#F5F6F7;padding:6px 8px;white-space:nowrap}
+.fp-table td{padding:6px 8px;border-top:1px solid #EFF0F1;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:240px}
+.fp-table .fp-num{text-align:right;font-variant-numeric:tabular-nums}.fp-pager{text-align:right;font-size:12px;color:#646A73;padding-top:4px}
+.fp-tag{display:inline-block;font-size:12px;line-height:18px;padding:0 4px;border-radius:4px;font-weight:400}
+.fp-bubble{display:inline-block;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:8px;padding:8px 12px;
+ font:14px/22px -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei",sans-serif;color:#1F2329;white-space:normal;word-break:break-word}
+.fp-post-title{font-weight:600;font-size:16px;margin-bottom:4px}.fp-post p{margin:0}
+.fp-unknown,.fp-raw{color:#8F959E;font-size:12px;font-family:monospace;white-space:pre-wrap}
+.fp-panel summary{cursor:pointer;font-weight:600}
+.fp-tpl-default{background:#fff}.fp-tpl-default .fp-title{color:#1F2329}
+.fp-tpl-grey{background:#F2F3F5}.fp-tpl-grey .fp-title{color:#646A73}
+`)
+	hues := make([]string, 0, len(palette))
+	for h := range palette {
+		hues = append(hues, h)
+	}
+	sort.Strings(hues)
+	for _, h := range hues {
+		p := palette[h]
+		title := p[3]
+		if h == "yellow" || h == "orange" {
+			title = p[2] // the -600 shade is too dark on its tint
+		}
+		if h != "grey" {
+			fmt.Fprintf(&b, ".fp-tpl-%s{background:%s}.fp-tpl-%s .fp-title{color:%s}\n", h, p[1], h, title)
+		}
+		fmt.Fprintf(&b, ".fp-tag-%s{background:%s;color:%s}.fp-bg-%s{background:%s}\n", h, p[1], p[3], h, p[0])
+	}
+	b.WriteString(".fp-tag-neutral{background:#F2F3F5;color:#373C43}\n")
+	return b.String()
+}
+
+// Page wraps rendered messages in a self-contained HTML page.
+func Page(title string, bodies ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>%s</title><style>body{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:flex-start}
+%s</style></head><body><div class="fp-preview">`, html.EscapeString(title), CSS)
+	for _, body := range bodies {
+		b.WriteString(body)
+	}
+	b.WriteString("</div></body></html>\n")
+	return b.String()
+}
