@@ -14,13 +14,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMarkdown(t *testing.T) {
 	for in, want := range map[string]string{
-		"**bold** *it* ~~gone~~":                   "<p><strong>bold</strong> <em>it</em> <del>gone</del></p>",
+		"**bold** *it* ~~gone~~":                    "<p><strong>bold</strong> <em>it</em> <del>gone</del></p>",
 		"[Logs](https://ci.example.com/42?a=1&b=2)": `<p><a href="https://ci.example.com/42?a=1&amp;b=2" target="_blank" rel="noopener">Logs</a></p>`,
 		"<at id=all></at> <at id=ou_x></at>":        `<p><span class="fp-at">@所有人</span> <span class="fp-at">@ou_x</span></p>`,
 		"<font color='red'>down</font> `x<y`":       `<p><span class="fp-font" style="color:#C02A26">down</span> <code>x&lt;y</code></p>`,
 		"- a\n- b\n    - c":                         "<ul><li>a</li><li>b</li><ul><li>c</li></ul></ul>",
 		"# Title\n> quoted":                         "<h1>Title</h1><blockquote>quoted</blockquote>",
-		"```go\nfmt.Println(\"<hi>\")\n```":          `<pre class="fp-code" data-lang="go"><code>fmt.Println(&#34;&lt;hi&gt;&#34;)</code></pre>`,
+		"```go\nfmt.Println(\"<hi>\")\n```":         `<pre class="fp-code" data-lang="go"><code>fmt.Println(&#34;&lt;hi&gt;&#34;)</code></pre>`,
 		"line 1\nline 2":                            "<p>line 1<br>line 2</p>",
 		":DONE: :NOPE:":                             "<p>✅ :NOPE:</p>",
 	} {
