@@ -70,6 +70,10 @@ var (
 	fontErr  error
 )
 
+// FontTTF returns the embedded font as a plain TrueType file, e.g. to
+// serve to a browser.
+func FontTTF() ([]byte, error) { return firstFace(fontData) }
+
 // Font returns the embedded font, parsed on first use only: commands that
 // draw no chart never pay for it.
 func Font() (*truetype.Font, error) {
@@ -83,25 +87,36 @@ func Font() (*truetype.Font, error) {
 }
 
 // firstFace returns the first font of a TrueType collection as a plain
-// TrueType file, which is what the renderer reads. In a collection the table
-// offsets count from the start of the file, so the first face's table
-// directory, copied to the front of the file, makes a valid font in place.
+// TrueType file: its table directory, with each table copied after it and
+// aligned to 4 bytes as browsers' font sanitizers require.
 func firstFace(ttc []byte) ([]byte, error) {
 	if len(ttc) < 16 || string(ttc[:4]) != "ttcf" {
 		return ttc, nil // already a plain font
 	}
-	off := int(binary.BigEndian.Uint32(ttc[12:16]))
+	be := binary.BigEndian
+	off := int(be.Uint32(ttc[12:16]))
 	if off+12 > len(ttc) {
 		return nil, fmt.Errorf("font collection truncated")
 	}
-	numTables := int(binary.BigEndian.Uint16(ttc[off+4 : off+6]))
-	end := off + 12 + 16*numTables
-	if end > len(ttc) {
+	numTables := int(be.Uint16(ttc[off+4 : off+6]))
+	dirLen := 12 + 16*numTables
+	if off+dirLen > len(ttc) {
 		return nil, fmt.Errorf("font collection truncated")
 	}
-	out := make([]byte, len(ttc))
-	copy(out, ttc)
-	copy(out, ttc[off:end])
+	out := make([]byte, dirLen, len(ttc))
+	copy(out, ttc[off:off+dirLen])
+	for i := 0; i < numTables; i++ {
+		rec := out[12+16*i:]
+		tOff, tLen := int(be.Uint32(rec[8:12])), int(be.Uint32(rec[12:16]))
+		if tOff+tLen > len(ttc) {
+			return nil, fmt.Errorf("font collection truncated")
+		}
+		be.PutUint32(rec[8:12], uint32(len(out)))
+		out = append(out, ttc[tOff:tOff+tLen]...)
+		for len(out)%4 != 0 {
+			out = append(out, 0)
+		}
+	}
 	return out, nil
 }
 
@@ -176,7 +191,7 @@ func lineChart(c *Chart, f *truetype.Font) *gochart.Chart {
 		})
 	}
 	if len(c.Series) > 1 {
-		ch.Elements = []gochart.Renderable{gochart.LegendThin(ch)}
+		ch.Elements = []gochart.Renderable{gochart.LegendThin(ch, gochart.Style{FontSize: 14, FontColor: textColor, StrokeColor: gridColor})}
 	}
 	return ch
 }

@@ -89,6 +89,9 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 	if err != nil {
 		return err
 	}
+	if f.preview != nil {
+		return f.writePreview(command, s, o, msg)
+	}
 	var stats runStats
 	if s.MetricsFile != "" && !s.DryRun {
 		defer func() { f.writeMetrics(s, command, start, stats, err) }()

@@ -135,6 +135,16 @@ func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
 	if err != nil {
 		return err
 	}
+	if f.preview != nil {
+		if png != nil {
+			f.preview.images[placeholderImageKey] = png
+		}
+		msg, err := renderDashboard(tmplName, tmpl, view)
+		if err != nil {
+			return err
+		}
+		return f.deliver(ctx, "push-dashboard", &opts.SendOptions, msg)
+	}
 	if png != nil && !s.HasApp() {
 		fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: chart left out: a webhook cannot upload images; set FEISHU_APP_ID and FEISHU_APP_SECRET as well to include it")
 		view.Chart, png = nil, nil

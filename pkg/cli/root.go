@@ -41,6 +41,8 @@ type Factory struct {
 	Globals *GlobalOptions
 
 	settings *Settings
+	// preview, when set, draws messages instead of sending them.
+	preview *previewConfig
 	// sleep, when set, replaces the wait between retries (tests).
 	sleep func(context.Context, time.Duration) error
 	// ran is set when a command's run function starts; an error before
@@ -200,6 +202,8 @@ defaults. Secrets belong in the environment or a file, not in argv:
 		newPushDashboardCmd(f, nil),
 		newSandboxCmd(f, nil),
 		newFlushCmd(f, nil),
+		newLintCmd(f, nil),
+		newPreviewCmd(f),
 		newVersionCmd(f),
 	)
 	return root

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
+	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
 // SandboxOptions are the options of the sandbox command.
@@ -40,7 +41,9 @@ signatures), answering with Feishu's codes.
 The app credentials it accepts are --app-id and --app-secret (default
 cli_sandbox / sandbox_secret); with --webhook-secret, webhook posts must be
 signed with it. Only these flags are read; the environment is not.
-GET /api/messages returns what arrived, as JSON.`,
+Open the printed URL in a browser for the inbox: every message, newest
+first, drawn as the Feishu client shows it, with the exact request behind a
+JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 		Example: `  feishu-push sandbox --addr 127.0.0.1:9800 &
   export FEISHU_BASE_URL=http://127.0.0.1:9800 FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
   feishu-push send-text --to oc_demo --text hello`,
@@ -82,7 +85,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 		return usageErrorf("--addr %s: %v", opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: feishutest.New(fopts...), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: inbox.New(feishutest.New(fopts...)), ReadHeaderTimeout: 10 * time.Second}
 
 	shownSecret := secret
 	if g.AppSecret != "" {
@@ -97,7 +100,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
   FEISHU_APP_ID=%[2]s
   FEISHU_APP_SECRET=%[3]s
   webhook:  %[1]s/open-apis/bot/v2/hook/<any token> (%[4]s)
-  received: %[1]s/api/messages
+  inbox:    %[1]s/ (what arrived, drawn as Feishu shows it; JSON at /api/messages)
 `, base, appID, shownSecret, signing)
 	if opts.Ready != nil {
 		opts.Ready(base)

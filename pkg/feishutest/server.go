@@ -161,7 +161,6 @@ func New(opts ...Option) *Fake {
 	f.mux.HandleFunc("/open-apis/im/v1/messages", f.handleMessages)
 	f.mux.HandleFunc("/open-apis/im/v1/images", f.handleImages)
 	f.mux.HandleFunc("/open-apis/bot/v2/hook/", f.handleWebhook)
-	f.mux.HandleFunc("/api/messages", f.handleList)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, "", http.StatusNotFound, map[string]any{"code": 404, "msg": "404 page not found"})
 	})
@@ -270,11 +269,6 @@ func (f *Fake) reply(w http.ResponseWriter, r *http.Request, endpoint string, st
 	w.Header().Set("X-Tt-Logid", newLogID(f.now()))
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
-}
-
-func (f *Fake) handleList(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(map[string]any{"messages": f.Messages()})
 }
 
 func errBody(code int, msg string) map[string]any {

@@ -52,7 +52,7 @@ func buildCSS() string {
 	var b strings.Builder
 	b.WriteString(`
 .fp-card{box-sizing:border-box;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:10px;overflow:hidden;
- font:14px/22px -apple-system,BlinkMacSystemFont,"Helvetica Neue","PingFang SC","Microsoft YaHei","Segoe UI",Roboto,sans-serif;color:#1F2329}
+ font:14px/22px -apple-system,BlinkMacSystemFont,"Helvetica Neue","PingFang SC","Microsoft YaHei","Segoe UI",Roboto,"Noto Sans CJK SC","WenQuanYi Micro Hei","FP Sans",sans-serif;color:#1F2329}
 .fp-card.fp-width-fill{max-width:none}.fp-card.fp-width-compact{max-width:400px}
 .fp-header{padding:12px}.fp-title{font-size:16px;font-weight:600;line-height:24px}
 .fp-subtitle{font-size:14px;line-height:22px;color:#646A73;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -91,7 +91,7 @@ func buildCSS() string {
 .fp-table .fp-num{text-align:right;font-variant-numeric:tabular-nums}.fp-pager{text-align:right;font-size:12px;color:#646A73;padding-top:4px}
 .fp-tag{display:inline-block;font-size:12px;line-height:18px;padding:0 4px;border-radius:4px;font-weight:400}
 .fp-bubble{display:inline-block;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:8px;padding:8px 12px;
- font:14px/22px -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei",sans-serif;color:#1F2329;white-space:normal;word-break:break-word}
+ font:14px/22px -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei","FP Sans",sans-serif;color:#1F2329;white-space:normal;word-break:break-word}
 .fp-post-title{font-weight:600;font-size:16px;margin-bottom:4px}.fp-post p{margin:0}
 .fp-unknown,.fp-raw{color:#8F959E;font-size:12px;font-family:monospace;white-space:pre-wrap}
 .fp-panel summary{cursor:pointer;font-weight:600}
