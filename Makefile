@@ -9,7 +9,7 @@ LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSIO
 FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit fuzz lint demo bench race clean
+.PHONY: all build install test unit fuzz lint demo bench race screenshot clean
 
 all: build
 
@@ -44,6 +44,10 @@ demo: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
+screenshot:
+	UPDATE_DOCS=1 $(GO) test -count=1 -run TestInboxInBrowser ./pkg/inbox
 
 race:
 	$(GO) test -race -count=1 ./...

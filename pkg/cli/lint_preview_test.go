@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLintEveryExample: every card, template and dashboard data file in
+// examples/ passes lint, offline.
+func TestLintEveryExample(t *testing.T) {
+	e := newEnv(t)
+	var files []string
+	for _, pat := range []string{"cards/*.json", "templates/*.tmpl", "dashboard/*.tmpl", "dashboard/*.json", "dashboard/*.csv"} {
+		m, _ := filepath.Glob("../../examples/" + pat)
+		files = append(files, m...)
+	}
+	if len(files) < 8 {
+		t.Fatalf("only %d example files: %v", len(files), files)
+	}
+	r := e.run("", append([]string{"lint"}, files...)...)
+	r.expect(t, 0)
+	if r.out != "" {
+		t.Errorf("findings:\n%s", r.out)
+	}
+	for _, target := range []string{"app", "webhook"} {
+		r = e.run("", "lint", "--target", target, "--json", "../../examples/cards/v2.json")
+		var got struct {
+			Files []FileFindings `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &got); err != nil || len(got.Files) != 1 || len(got.Files[0].Findings) != 0 {
+			t.Errorf("--json --target %s: %q", target, r.out)
+		}
+	}
+	if len(e.srv.Requests()) != 0 {
+		t.Error("lint touched the network")
+	}
+}
+
+func TestLintFindsAndPoints(t *testing.T) {
+	e := newEnv(t)
+	bad := e.file("bad.json", `{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"x"},{"tag":"action","actions":[]}]}}`)
+	ok := e.file("ok.json", `{"elements":[]}`)
+	r := e.run("", "lint", ok, bad)
+	r.expect(t, ExitUsage)
+	if r.out != bad+`: body.elements[1].tag: "action" is a 1.0-only tag; schema 2.0 cards reject it (Feishu error 200861) [v2-tag]`+"\n" {
+		t.Errorf("stdout %q", r.out)
+	}
+	if r.errOut != "feishu-push: lint: 1 problems in 2 files\n" {
+		t.Errorf("stderr %q", r.errOut)
+	}
+	// The same card is refused before a send.
+	r = e.run("", "send-card", "--to", "oc_a", "--card-file", bad)
+	r.expect(t, ExitUsage)
+	if !strings.Contains(r.errOut, "body.elements[1].tag") || len(e.srv.Requests()) != 0 {
+		t.Errorf("send: %q", r.errOut)
+	}
+	// A template without data, and a missing file.
+	tmpl := e.file("lonely.tmpl", `{"elements":[{"tag":"markdown","content":"{{.x}}"}]}`)
+	r = e.run("", "lint", tmpl, filepath.Join(e.dir, "nope.json"))
+	r.expect(t, ExitUsage)
+	if !strings.Contains(r.out, "lonely.tmpl: no data to render it with") || !strings.Contains(r.out, "no such file") {
+		t.Errorf("stdout %q", r.out)
+	}
+	e.run("", "lint", tmpl, "--var", "x=1").expect(t, 0)
+	r = e.run("", "lint", "--target", "mobile", ok)
+	r.expect(t, ExitUsage)
+}
+
+// TestPreviewEveryExample: preview draws each example offline, with no
+// credentials, into one self-contained page.
+func TestPreviewEveryExample(t *testing.T) {
+	e := newEnv(t)
+	e.vars = map[string]string{"HOME": e.dir} // no credentials, no server
+	for name, args := range map[string][]string{
+		"v1":        {"send-card", "--card-file", "../../examples/cards/v1.json"},
+		"v2":        {"send-card", "--card-file", "../../examples/cards/v2.json"},
+		"alert":     {"send-card", "--template", "../../examples/templates/alert.tmpl", "--data", "../../examples/templates/alert.json"},
+		"report":    {"send-card", "--template", "../../examples/templates/report.tmpl", "--data", "../../examples/templates/report.json"},
+		"text":      {"send-text", "--to", "oc_a", "--text", "hello"},
+		"dashboard": {"push-dashboard", "--title", "每日销售看板", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/sales.json"},
+		"stores": {"push-dashboard", "--title", "门店", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/stores.csv",
+			"--kpi", "销售额=销售额:sum", "--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额"},
+		"summary": {"push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--content-file", "../../examples/dashboard/summary.md"},
+	} {
+		out := filepath.Join(e.dir, name+".html")
+		r := e.run("", append([]string{"preview", "-o", out}, args...)...)
+		r.expect(t, 0)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(b)
+		if !strings.HasPrefix(page, "<!doctype html>") || !strings.Contains(page, ".fp-card") || strings.Contains(page, `class="fp-unknown"`) {
+			t.Errorf("%s: page %.300s", name, page)
+		}
+		if strings.HasPrefix(name, "dashboard") || name == "stores" {
+			if !strings.Contains(page, `src="data:image/png;base64,`) {
+				t.Errorf("%s: chart not embedded", name)
+			}
+		}
+		if strings.Contains(page, "http://") || strings.Contains(page, "<script src") || strings.Contains(page, "<link") {
+			t.Errorf("%s: the page is not self-contained", name)
+		}
+	}
+	// To stdout, and a bad card is still refused.
+	r := e.run("", "preview", "send-card", "--title", "T", "--color", "green")
+	r.expect(t, 0)
+	if !strings.Contains(r.out, `fp-tpl-green`) {
+		t.Errorf("stdout %.200s", r.out)
+	}
+	e.run("", "preview", "send-card", "--title", "T", "--color", "pink").expect(t, ExitUsage)
+}

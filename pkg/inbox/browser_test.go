@@ -1,0 +1,137 @@
+package inbox_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/chart"
+	"github.com/feishu-push/feishu-push/pkg/cli"
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/feishutest"
+	"github.com/feishu-push/feishu-push/pkg/inbox"
+)
+
+// chromium finds a Chromium or Chrome binary, $CHROMIUM first.
+func chromium() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// headless runs Chromium on url with extra flags and returns its stdout.
+func headless(t *testing.T, bin, url string, extra ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
+		"--virtual-time-budget=8000"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, errOut.String())
+	}
+	return out.Bytes()
+}
+
+func send(t *testing.T, base string, args ...string) {
+	t.Helper()
+	ios, _, _, errOut := cli.TestStreams()
+	env := map[string]string{"FEISHU_BASE_URL": base, "FEISHU_APP_ID": feishutest.DefaultAppID,
+		"FEISHU_APP_SECRET": feishutest.DefaultAppSecret, "HOME": t.TempDir(), "TZ": "Asia/Shanghai"}
+	if code := cli.Run(context.Background(), cli.NewFactory(ios, func(k string) string { return env[k] }), args); code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, errOut)
+	}
+}
+
+// TestInboxInBrowser loads the inbox in headless Chromium and checks what
+// it draws: the header colour, the title, the button's link, table cells and
+// that uploaded images load. It skips where no Chromium is installed.
+func TestInboxInBrowser(t *testing.T) {
+	bin := chromium()
+	if bin == "" {
+		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
+	}
+	fake := feishutest.New()
+	srv := httptest.NewServer(inbox.New(fake))
+	defer srv.Close()
+
+	// An image to put in the every-element card.
+	c := feishu.New(feishu.WithBaseURL(srv.URL), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))
+	pngBytes, err := chart.PNG(&chart.Chart{Type: "bar", X: []string{"朝阳", "海淀"}, Series: []chart.Series{{Name: "销售额", Values: []float64{32000, 28650.5}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := c.Images.NewUploadRequest("bar.png", pngBytes)
+	key, _, err := c.Images.Upload(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, srv.URL, "send-text", "--to", "oc_demo", "--text", "hello <at user_id=\"all\"></at>")
+	send(t, srv.URL, "send-card", "--to", "oc_demo", "--card-file", "../../examples/cards/v1.json")
+	send(t, srv.URL, "send-card", "--to", "oc_demo", "--template", "testdata/every-element.tmpl", "--var", "img="+key)
+	send(t, srv.URL, "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
+		"--data", "../../examples/dashboard/sales.json", "--as-of", "2026-11-21 18:00", "--tz", "Asia/Shanghai")
+
+	dom := string(headless(t, bin, srv.URL+"/", "--dump-dom"))
+	if !strings.Contains(dom, `data-ready="true"`) {
+		t.Fatalf("the page never drew the messages:\n%.2000s", dom)
+	}
+	if n := strings.Count(dom, `<li class="msg"`); n != 4 {
+		t.Errorf("%d messages drawn, want 4", n)
+	}
+	for _, want := range []string{
+		`<div class="fp-header fp-tpl-green"><div class="fp-title">Every element</div>`,
+		`<div class="fp-subtitle">the renderer's test card</div>`,
+		`<a class="fp-btn fp-btn-primary" href="https://example.com/open"`,
+		`<td>朝阳</td><td class="fp-num">32,000.0</td>`,
+		`<span class="fp-at">@所有人</span>`,
+		`<div class="fp-title">Build #42 passed</div>`,
+		`<div class="fp-title">每日销售看板</div>`,
+		`<strong>¥128,430.50</strong>`,
+		`<div class="fp-note"><span>sent by feishu-push</span></div>`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	// Both uploaded images (the card's and the dashboard's chart) loaded.
+	loaded := regexp.MustCompile(`<img class="fp-img" src="/api/images/img_v3_[0-9a-f]+"[^>]*data-loaded="true"`)
+	if n := len(loaded.FindAllString(dom, -1)); n != 2 {
+		t.Errorf("%d images loaded, want 2", n)
+	}
+
+	// A screenshot of the dashboard alone: the README's picture.
+	shot := filepath.Join(t.TempDir(), "dashboard.png")
+	headless(t, bin, srv.URL+"/?seq="+strconv.Itoa(len(fake.Messages())), "--window-size=800,1000", "--screenshot="+shot)
+	b, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width != 800 || cfg.Height != 1000 {
+		t.Fatalf("screenshot: %v %+v", err, cfg)
+	}
+	if os.Getenv("UPDATE_DOCS") != "" {
+		if err := os.WriteFile("../../docs/dashboard.png", b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
