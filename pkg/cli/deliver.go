@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -25,13 +29,19 @@ import (
 type SendOptions struct {
 	// To are the --to arguments, each possibly a comma-separated list.
 	To []string
+	// ToFile is a file of recipients, one a line, - for stdin.
+	ToFile string
 	// UUID is the --uuid de-duplication key.
 	UUID string
+	// Batch sends to users through message/v4/batch_send.
+	Batch bool
 }
 
 func (o *SendOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&o.To, "to", nil, "recipient: ou_/on_/oc_ id, email, user id, or type:id; repeatable, comma-separated")
+	cmd.Flags().StringVar(&o.ToFile, "to-file", "", "read recipients from this file, one a line (# comments), - for stdin")
 	cmd.Flags().StringVar(&o.UUID, "uuid", "", "de-duplication key: Feishu sends at most one message per key (per recipient) within an hour")
+	cmd.Flags().BoolVar(&o.Batch, "batch", false, "send to many users with Feishu's batch_send (users only, 200 ids a request)")
 }
 
 // retryBaseDelay is the first backoff; tests shorten it.
@@ -44,6 +54,8 @@ type job struct {
 	uuid string
 	msg  feishu.Message
 	req  *feishu.Request
+	// members are the recipients of a batch_send job.
+	members []feishu.Recipient
 }
 
 func (j job) webhook() bool { return j.to == "webhook" }
@@ -118,48 +130,106 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 		defer cancel()
 	}
 
-	results := make([]Result, 0, len(jobs))
+	if o.Batch {
+		return f.deliverBatch(ctx, s, command, jobs, client, notifier, log, &stats, start)
+	}
+
+	results := make([]Result, len(jobs))
+	errs := make([]error, len(jobs))
+	notes := make([]string, len(jobs))
+	out := newEmitter(f, len(jobs), s.JSON)
+	prog := f.startProgress(len(jobs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(s.Workers, len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				j := jobs[i]
+				res, err := f.attempt(ctx, client, j, log)
+				if err != nil {
+					if path, uncertain := f.spoolFailed(s, command, j, res, err); path != "" {
+						res.Spooled = path
+						notes[i] = "; spooled to " + path + " for `feishu-push flush`"
+						if uncertain {
+							notes[i] = "; the post may have landed, so it is spooled as uncertain to " + path + " (`feishu-push flush --resend-uncertain` sends it again)"
+						}
+					}
+				}
+				results[i], errs[i] = res, err
+				prog.done(err == nil)
+				out.done(i, func() {
+					if err == nil {
+						out.data(fmt.Sprintf("%s\t%s", res.To, res.MessageID))
+					} else {
+						f.reportFailure(j.to, err, notes[i])
+					}
+				})
+			}
+		}()
+	}
+	for i := range jobs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	prog.stop()
+
 	var failures []failure
-	for _, j := range jobs {
-		res, err := f.attempt(ctx, client, j, log)
-		if err == nil {
+	for i, err := range errs {
+		switch {
+		case err == nil:
 			stats.sent++
-			results = append(results, res)
-			if !s.JSON {
-				fmt.Fprintf(f.IO.Out, "%s\t%s\n", res.To, res.MessageID)
+		default:
+			stats.failed++
+			if results[i].Spooled != "" {
+				stats.spooled++
 			}
-			continue
+			failures = append(failures, failure{to: jobs[i].to, err: err})
 		}
-		stats.failed++
-		note := ""
-		if path, uncertain := f.spoolFailed(s, command, j, res, err); path != "" {
-			stats.spooled++
-			res.Spooled = path
-			note = "; spooled to " + path + " for `feishu-push flush`"
-			if uncertain {
-				note = "; the post may have landed, so it is spooled as uncertain to " + path + " (`feishu-push flush --resend-uncertain` sends it again)"
-			}
-		}
-		results = append(results, res)
-		failures = append(failures, failure{to: j.to, err: err})
-		f.reportFailure(j.to, err, note)
+	}
+	return f.finish(ctx, s, command, len(jobs), results, failures, notifier, log, stats, start)
+}
+
+// finish prints the summary and the --json results, sends the alert, and
+// returns the run's error.
+func (f *Factory) finish(ctx context.Context, s *Settings, command string, total int, results []Result, failures []failure,
+	notifier *notifier, log zerolog.Logger, stats runStats, start time.Time) error {
+	elapsed := time.Since(start)
+	sum := Summary{Sent: stats.sent, Failed: stats.failed, Spooled: stats.spooled, ElapsedMS: elapsed.Milliseconds()}
+	if secs := elapsed.Seconds(); secs > 0 {
+		sum.Rate = math.Round(float64(stats.sent)/secs*10) / 10
 	}
 	if s.JSON {
-		if err := writeJSON(f.IO.Out, map[string]any{"results": results}); err != nil {
+		if err := writeJSON(f.IO.Out, map[string]any{"results": results, "summary": sum}); err != nil {
 			return err
 		}
 	}
+	line := fmt.Sprintf("sent %d, failed %d, spooled %d in %.1fs (%.1f msg/s)", sum.Sent, sum.Failed, sum.Spooled, elapsed.Seconds(), sum.Rate)
 	if len(failures) == 0 {
+		if total > 1 && f.stderrIsTerminal() {
+			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+line)
+		}
 		return nil
 	}
 	if notifier != nil && !interrupted(ctx) {
-		notifier.alert(ctx, f, log, command, len(jobs), failures)
+		notifier.alert(ctx, f, log, command, total, failures)
 	}
 	summary := ""
-	if len(jobs) > 1 {
-		summary = fmt.Sprintf("%d of %d messages failed", len(failures), len(jobs))
+	if total > 1 {
+		summary = fmt.Sprintf("%d of %d messages failed: %s", len(failures), total, line)
 	}
 	return &reportedError{err: failures[0].err, summary: summary}
+}
+
+// Summary is a run's tally, as printed with --json.
+type Summary struct {
+	Sent      int     `json:"sent"`
+	Failed    int     `json:"failed"`
+	Spooled   int     `json:"spooled"`
+	ElapsedMS int64   `json:"elapsed_ms"`
+	Rate      float64 `json:"rate"`
 }
 
 // attempt sends one job unless the run was already stopped, and ties an
@@ -241,6 +311,9 @@ func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]jo
 		if o.UUID != "" {
 			return nil, nil, usageErrorf("--uuid is not used with a webhook: custom bots have no de-duplication")
 		}
+		if o.ToFile != "" || o.Batch {
+			return nil, nil, usageErrorf("--to-file and --batch are not used with a webhook: a custom bot posts to its own group")
+		}
 		req, err := client.Webhook.NewSendRequest(msg)
 		if err != nil {
 			return nil, nil, inputError(err)
@@ -251,15 +324,25 @@ func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]jo
 		return nil, nil, usageErrorf("no credentials: set FEISHU_APP_ID and FEISHU_APP_SECRET (or --app-secret-file) for an app bot, or FEISHU_WEBHOOK_URL for a group bot")
 	}
 	to := o.To
-	if len(to) == 0 {
+	if len(to) == 0 && o.ToFile == "" {
 		to = s.DefaultTo
 	}
 	rcpts, err := feishu.ParseRecipients(to)
 	if err != nil {
 		return nil, nil, usageErrorf("--to: %v", err)
 	}
+	if o.ToFile != "" {
+		more, err := f.readRecipientFile(o.ToFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		rcpts = dedupe(append(rcpts, more...))
+	}
 	if len(rcpts) == 0 {
 		return nil, nil, usageErrorf("--to is required: who gets the message")
+	}
+	if o.Batch {
+		return f.prepareBatch(client, rcpts, msg, o)
 	}
 	jobs := make([]job, 0, len(rcpts))
 	for _, r := range rcpts {
@@ -322,6 +405,7 @@ func (f *Factory) newClient(s *Settings) *feishu.Client {
 	if f.sleep != nil {
 		opts = append(opts, feishu.WithSleep(f.sleep))
 	}
+	opts = append(opts, feishu.WithRateLimiter(feishu.NewRateLimiter(s.Limits, feishu.WebhookLimits)))
 	if s.HasApp() {
 		opts = append(opts, feishu.WithCredentials(s.AppID, s.AppSecret))
 	}
@@ -452,4 +536,39 @@ func openRunLog(path, command string) (zerolog.Logger, func(), error) {
 	}
 	l := zerolog.New(fh).With().Timestamp().Str("command", command).Logger()
 	return l, func() { _ = fh.Close() }, nil
+}
+
+// readRecipientFile reads --to-file: one recipient (or a comma-separated
+// list) a line, blank lines and # comments ignored.
+func (f *Factory) readRecipientFile(path string) ([]feishu.Recipient, error) {
+	b, err := f.readInput("--to-file", path)
+	if err != nil {
+		return nil, err
+	}
+	var out []feishu.Recipient
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rs, err := feishu.ParseRecipients([]string{line})
+		if err != nil {
+			return nil, usageErrorf("--to-file %s:%d: %v", displayName(path), n, err)
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func dedupe(rs []feishu.Recipient) []feishu.Recipient {
+	seen := map[feishu.Recipient]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }

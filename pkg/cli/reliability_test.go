@@ -58,7 +58,8 @@ func TestFaultMatrix(t *testing.T) {
 				e.sleep = noWait
 				e.srv.Inject(fault)
 				log := filepath.Join(e.dir, "push.log")
-				r := e.run("", append(args, "--to", "oc_one,ou_two", "--timeout", "1s", "--log-file", log)...)
+				// One worker, so the fault meets the first message.
+				r := e.run("", append(args, "--to", "oc_one,ou_two", "--timeout", "1s", "--log-file", log, "--workers", "1")...)
 				r.expect(t, 0)
 				per := map[string]int{}
 				for _, m := range e.srv.Messages() {
@@ -368,7 +369,7 @@ func TestInterruptSpoolsInFlightAndPending(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.ctx = ctx
 	time.AfterFunc(300*time.Millisecond, func() { cancel(&interruptedError{sig: "terminated"}) })
-	r := e.run("", "send-text", "--to", "oc_a,oc_b,oc_c", "--text", "x")
+	r := e.run("", "send-text", "--to", "oc_a,oc_b,oc_c", "--text", "x", "--workers", "1")
 	r.expect(t, ExitInterrupted)
 	if n := len(spoolFiles(t, dir)); n != 3 {
 		t.Errorf("spooled %d, want the in-flight one and the two pending", n)

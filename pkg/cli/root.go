@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
 // Version is set at build time with -ldflags "-X .../pkg/cli.Version=v1.2.3".
@@ -192,6 +194,10 @@ defaults. Secrets belong in the environment or a file, not in argv:
 	pf.StringVar(&g.Notify, "notify-on-failure", "", `on failure, alert this recipient, "webhook", or a webhook URL (env FEISHU_PUSH_NOTIFY)`)
 	pf.StringVar(&g.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (env FEISHU_PUSH_METRICS_FILE)")
 	pf.DurationVar(&g.Deadline, "deadline", 0, "bound the whole run, retries included (0: no bound)")
+	pf.Float64Var(&g.Rate, "rate", feishu.AppLimits.PerSecond, "app messages per second, at most (Feishu: 50)")
+	pf.Float64Var(&g.RatePerMinute, "rate-per-minute", feishu.AppLimits.PerMinute, "app messages per minute, at most (Feishu: 1000)")
+	pf.IntVar(&g.Burst, "burst", feishu.AppLimits.Burst, "messages that may leave at once before --rate applies")
+	pf.IntVar(&g.Workers, "workers", 16, "messages in flight at once")
 	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
 	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
 

@@ -33,6 +33,10 @@ type GlobalOptions struct {
 	Notify        string
 	MetricsFile   string
 	Deadline      time.Duration
+	Rate          float64
+	RatePerMinute float64
+	Burst         int
+	Workers       int
 }
 
 // Settings are the resolved settings of one invocation.
@@ -56,6 +60,9 @@ type Settings struct {
 	NotifySecret string
 	MetricsFile  string
 	Deadline     time.Duration
+	// Limits pace app sends; Workers bounds messages in flight.
+	Limits  feishu.Limits
+	Workers int
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
 }
@@ -121,12 +128,17 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		NotifySecret:  first(env("FEISHU_PUSH_NOTIFY_SECRET"), cfg.NotifySecret),
 		MetricsFile:   first(g.MetricsFile, env("FEISHU_PUSH_METRICS_FILE"), cfg.MetricsFile),
 		Deadline:      g.Deadline,
+		Limits:        feishu.Limits{PerSecond: g.Rate, PerMinute: g.RatePerMinute, PerRecipient: feishu.AppLimits.PerRecipient, Burst: g.Burst},
+		Workers:       g.Workers,
 	}
 	if s.Timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive")
 	}
 	if s.Retries < 0 || s.RetryMaxWait < 0 || s.Deadline < 0 {
 		return nil, usageErrorf("--retries, --retry-max-wait and --deadline cannot be negative")
+	}
+	if g.Rate <= 0 || g.RatePerMinute <= 0 || g.Burst < 1 || g.Workers < 1 {
+		return nil, usageErrorf("--rate, --rate-per-minute, --burst and --workers must be positive")
 	}
 
 	s.AppSecret, err = resolveSecret([]secretSource{

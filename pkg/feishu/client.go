@@ -35,6 +35,7 @@ const (
 	EndpointTenantToken    = "auth.tenant_access_token"
 	EndpointMessagesCreate = "im.messages.create"
 	EndpointWebhook        = "webhook"
+	EndpointBatchSend      = "message.v4.batch_send"
 )
 
 // Client talks to one Feishu or Lark tenant, as an app bot, through a group
@@ -50,6 +51,7 @@ type Client struct {
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
 	store     TokenStore
+	limiter   *RateLimiter
 
 	tokenMu  sync.Mutex
 	token    string
@@ -185,6 +187,8 @@ type Request struct {
 	idempotent bool
 	// shown replaces a body that is not JSON (an upload) in Redacted.
 	shown json.RawMessage
+	// rateKey names the recipient for per-recipient rate limits.
+	rateKey string
 }
 
 // Response describes how a request went, whether it succeeded or not.
@@ -224,6 +228,16 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 				return resp, err
 			}
 			token = t
+		}
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx, req, resp.Attempts == 0); err != nil {
+				// The limiter refuses a wait that would outlast ctx's
+				// deadline before the deadline itself comes.
+				if err = ctx.Err(); err == nil {
+					err = context.DeadlineExceeded
+				}
+				return resp, err
+			}
 		}
 		resp.Attempts++
 		err := c.doOnce(ctx, req, token, resp, v)

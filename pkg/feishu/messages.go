@@ -106,6 +106,7 @@ func (s *MessagesService) NewCreateRequest(to Recipient, m Message, uuid string)
 	}
 	req.needsToken = true
 	req.idempotent = uuid != ""
+	req.rateKey = to.IDType + ":" + to.ID
 	return req, nil
 }
 

@@ -1,6 +1,7 @@
 package feishutest
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"time"
 )
@@ -54,10 +55,37 @@ func (f *Fake) Inject(faults ...Fault) {
 	}
 }
 
-// takeFault returns the first pending fault for endpoint and uses it once.
+// WithRandomFaults makes a fraction p of message and webhook requests fail
+// transiently, drawn from a fixed seed: HTTP 503, 230020, 99991400 with a
+// one-second reset, a reset connection, or an answer lost after the message
+// was stored. A load test's faults.
+func WithRandomFaults(p float64, seed uint64) Option {
+	return func(f *Fake) {
+		f.randomP = p
+		f.random = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	}
+}
+
+var randomFaults = []Fault{
+	{Status: http.StatusServiceUnavailable},
+	{Status: http.StatusBadRequest, Code: 230020, Msg: "This operation triggers the frequency limit"},
+	{Status: http.StatusTooManyRequests, Code: 99991400, Msg: "request trigger frequency limit", Header: map[string]string{"x-ogw-ratelimit-reset": "1"}},
+	{Action: Reset},
+	{Action: LoseResponse},
+}
+
+// takeFault returns the first pending fault for endpoint and uses it once,
+// or a random fault when they are on.
 func (f *Fake) takeFault(endpoint string) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.random != nil && (endpoint == EndpointMessages || endpoint == EndpointWebhook) && f.random.Float64() < f.randomP {
+		ft := randomFaults[f.random.IntN(len(randomFaults))]
+		if endpoint == EndpointWebhook && ft.Code != 0 {
+			ft = Fault{Status: http.StatusBadRequest, Code: 9499, Msg: "too many request"}
+		}
+		return &ft
+	}
 	for i, ft := range f.faults {
 		if ft.Endpoint != "" && ft.Endpoint != endpoint {
 			continue

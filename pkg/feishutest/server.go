@@ -13,10 +13,11 @@ package feishutest
 
 import (
 	"bytes"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,6 +38,7 @@ const (
 	EndpointMessages = "messages"
 	EndpointWebhook  = "webhook"
 	EndpointImages   = "images"
+	EndpointBatch    = "batch"
 )
 
 // Message is one message the fake accepted.
@@ -94,6 +96,8 @@ type Fake struct {
 	faults     []*Fault
 	onMessage  func(Message)
 	limits     *rateLimits
+	random     *rand.Rand
+	randomP    float64
 	images     map[string]Image
 	imageOrder []string
 	mux        *http.ServeMux
@@ -160,6 +164,7 @@ func New(opts ...Option) *Fake {
 	f.mux.HandleFunc("/open-apis/auth/v3/tenant_access_token/internal", f.handleToken)
 	f.mux.HandleFunc("/open-apis/im/v1/messages", f.handleMessages)
 	f.mux.HandleFunc("/open-apis/im/v1/images", f.handleImages)
+	f.mux.HandleFunc("/open-apis/message/v4/batch_send/", f.handleBatch)
 	f.mux.HandleFunc("/open-apis/bot/v2/hook/", f.handleWebhook)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, "", http.StatusNotFound, map[string]any{"code": 404, "msg": "404 page not found"})
@@ -277,7 +282,7 @@ func errBody(code int, msg string) map[string]any {
 
 func randHex(n int) string {
 	b := make([]byte, n)
-	_, _ = rand.Read(b)
+	_, _ = crand.Read(b)
 	return hex.EncodeToString(b)
 }
 

@@ -1,0 +1,105 @@
+package feishu
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits are request rates a sender keeps to, so that Feishu never has to
+// refuse: per app (or per webhook) per second and per minute, and per
+// recipient per second. Zero means no limit.
+type Limits struct {
+	PerSecond    float64
+	PerMinute    float64
+	PerRecipient float64
+	// Burst is how many requests may go at once before the per-second rate
+	// applies; 1 spaces them evenly.
+	Burst int
+}
+
+// Documented limits of Feishu for sending messages.
+var (
+	// AppLimits: im/v1 send is tier 4, 50/s and 1000/min per app, and 5/s
+	// to one user or chat.
+	AppLimits = Limits{PerSecond: 50, PerMinute: 1000, PerRecipient: 5, Burst: 1}
+	// WebhookLimits: a custom bot takes 5/s and 100/min.
+	WebhookLimits = Limits{PerSecond: 5, PerMinute: 100, Burst: 1}
+)
+
+// RateLimiter paces requests to stay within Limits: one set of buckets for
+// app sends (im/v1 and batch_send), one for the webhook, one per recipient.
+// It is safe for concurrent use; one limiter serves a whole run.
+type RateLimiter struct {
+	app, hook Limits
+
+	mu         sync.Mutex
+	buckets    map[string][]*rate.Limiter
+	recipients map[string]*rate.Limiter
+}
+
+// NewRateLimiter returns a limiter for app sends and webhook posts.
+func NewRateLimiter(app, webhook Limits) *RateLimiter {
+	return &RateLimiter{app: app, hook: webhook, buckets: map[string][]*rate.Limiter{}, recipients: map[string]*rate.Limiter{}}
+}
+
+// WithRateLimiter paces message requests with l.
+func WithRateLimiter(l *RateLimiter) Option { return func(c *Client) { c.limiter = l } }
+
+func newBuckets(l Limits) []*rate.Limiter {
+	burst := max(l.Burst, 1)
+	var bs []*rate.Limiter
+	if l.PerSecond > 0 {
+		bs = append(bs, rate.NewLimiter(rate.Limit(l.PerSecond), burst))
+	}
+	if l.PerMinute > 0 {
+		// A minute's worth may go at once, as Feishu's window allows.
+		bs = append(bs, rate.NewLimiter(rate.Limit(l.PerMinute/60), int(l.PerMinute)))
+	}
+	return bs
+}
+
+// Wait blocks until req may be sent, or ctx is done. A retry (first is
+// false) waits only for its recipient's limit: retries are few, already
+// spaced by backoff and by Feishu's reset time, and charging them to the
+// app's budget would cut a whole run's rate whenever faults occur.
+func (l *RateLimiter) Wait(ctx context.Context, req *Request, first bool) error {
+	var limits Limits
+	switch req.Endpoint {
+	case EndpointMessagesCreate, EndpointBatchSend:
+		limits = l.app
+	case EndpointWebhook:
+		limits = l.hook
+	default:
+		return nil
+	}
+	l.mu.Lock()
+	bs, ok := l.buckets[req.Endpoint]
+	if !ok {
+		bs = newBuckets(limits)
+		l.buckets[req.Endpoint] = bs
+	}
+	var rb *rate.Limiter
+	if req.rateKey != "" && limits.PerRecipient > 0 {
+		if rb = l.recipients[req.rateKey]; rb == nil {
+			rb = rate.NewLimiter(rate.Limit(limits.PerRecipient), 1)
+			l.recipients[req.rateKey] = rb
+		}
+	}
+	l.mu.Unlock()
+	if rb != nil {
+		if err := rb.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if !first {
+		return nil
+	}
+	for _, b := range bs {
+		if err := b.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
