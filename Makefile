@@ -42,8 +42,10 @@ lint:
 demo: build
 	@sh examples/demo.sh $(BIN)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: Go benchmarks, then fan-out, cron-style and webhook runs against the fake; writes BENCHMARKS.md
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... | tee bin/gobench.txt
+	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md
 
 ## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
 screenshot:

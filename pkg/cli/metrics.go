@@ -1,82 +1,114 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
-// Metric names in the textfile, for node_exporter's textfile collector.
-const (
-	metricLastRun     = "feishu_push_last_run_timestamp_seconds"
-	metricLastSuccess = "feishu_push_last_success_timestamp_seconds"
-	metricDuration    = "feishu_push_last_run_duration_seconds"
-	metricExitCode    = "feishu_push_last_run_exit_code"
-	metricMessages    = "feishu_push_last_run_messages"
-)
+// Metrics in the textfile, for node_exporter's textfile collector. All are
+// gauges labelled by command.
+var metricHelp = map[string]string{
+	"feishu_push_last_run_timestamp_seconds":     "Unix time the last run of the command ended.",
+	"feishu_push_last_success_timestamp_seconds": "Unix time of the command's last run that delivered every message.",
+	"feishu_push_last_run_duration_seconds":      "Duration of the command's last run.",
+	"feishu_push_last_run_exit_code":             "Exit code of the command's last run.",
+	"feishu_push_last_run_messages":              "Messages of the command's last run, by result.",
+}
 
 // writeMetrics replaces the metrics file with this run's numbers for
 // command, keeping the other commands' series and, when this run failed,
-// the previous last-success time. Trouble is a warning, never a failure.
+// the previous last-success time. It writes the Prometheus text format with
+// Prometheus' own encoder (expfmt), to a temporary file renamed into place.
+// Trouble is a warning, never a failure.
 func (f *Factory) writeMetrics(s *Settings, command string, start time.Time, st runStats, runErr error) {
 	end := f.Now()
 	code := ExitCode(runErr)
-	reg := prometheus.NewRegistry()
-	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-		reg.MustRegister(g)
-		return g
+	fams := map[string]*dto.MetricFamily{}
+	set := func(name string, v float64, labels ...string) {
+		fam := fams[name]
+		if fam == nil {
+			fam = &dto.MetricFamily{Name: ptr(name), Help: ptr(metricHelp[name]), Type: dto.MetricType_GAUGE.Enum()}
+			fams[name] = fam
+		}
+		m := &dto.Metric{Gauge: &dto.Gauge{Value: ptr(v)}}
+		for i := 0; i+1 < len(labels); i += 2 {
+			m.Label = append(m.Label, &dto.LabelPair{Name: ptr(labels[i]), Value: ptr(labels[i+1])})
+		}
+		fam.Metric = append(fam.Metric, m)
 	}
-	lastRun := gauge(metricLastRun, "Unix time the last run of the command ended.", "command")
-	lastOK := gauge(metricLastSuccess, "Unix time of the command's last run that delivered every message.", "command")
-	dur := gauge(metricDuration, "Duration of the command's last run.", "command")
-	exit := gauge(metricExitCode, "Exit code of the command's last run.", "command")
-	msgs := gauge(metricMessages, "Messages of the command's last run, by result.", "command", "result")
-	byName := map[string]*prometheus.GaugeVec{metricLastRun: lastRun, metricLastSuccess: lastOK,
-		metricDuration: dur, metricExitCode: exit, metricMessages: msgs}
 
-	// Carry over what the file says about other commands, and the last
-	// success of this one.
-	if prev, err := readMetrics(s.MetricsFile); err != nil {
+	prev, err := readMetrics(s.MetricsFile)
+	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: metrics file %s unreadable (%v); starting afresh\n", s.MetricsFile, err)
-	} else {
-		for name, fam := range prev {
-			g, ok := byName[name]
-			if !ok {
-				continue
+	}
+	for name, fam := range prev {
+		if _, ours := metricHelp[name]; !ours {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			var labels []string
+			isThis := false
+			for _, lp := range m.GetLabel() {
+				labels = append(labels, lp.GetName(), lp.GetValue())
+				isThis = isThis || (lp.GetName() == "command" && lp.GetValue() == command)
 			}
-			for _, m := range fam.GetMetric() {
-				labels := prometheus.Labels{}
-				for _, lp := range m.GetLabel() {
-					labels[lp.GetName()] = lp.GetValue()
-				}
-				if labels["command"] == command && !(name == metricLastSuccess && code != ExitOK) {
-					continue
-				}
-				if gv, err := g.GetMetricWith(labels); err == nil {
-					gv.Set(m.GetGauge().GetValue())
-				}
+			if isThis && !(name == "feishu_push_last_success_timestamp_seconds" && code != ExitOK) {
+				continue // replaced below
 			}
+			set(name, m.GetGauge().GetValue(), labels...)
 		}
 	}
-	lastRun.WithLabelValues(command).Set(float64(end.UnixMilli()) / 1000)
+	now := float64(end.UnixMilli()) / 1000
+	set("feishu_push_last_run_timestamp_seconds", now, "command", command)
 	if code == ExitOK {
-		lastOK.WithLabelValues(command).Set(float64(end.UnixMilli()) / 1000)
+		set("feishu_push_last_success_timestamp_seconds", now, "command", command)
 	}
-	dur.WithLabelValues(command).Set(end.Sub(start).Seconds())
-	exit.WithLabelValues(command).Set(float64(code))
-	msgs.WithLabelValues(command, "sent").Set(float64(st.sent))
-	msgs.WithLabelValues(command, "failed").Set(float64(st.failed))
-	msgs.WithLabelValues(command, "spooled").Set(float64(st.spooled))
-	if err := prometheus.WriteToTextfile(s.MetricsFile, reg); err != nil {
+	set("feishu_push_last_run_duration_seconds", end.Sub(start).Seconds(), "command", command)
+	set("feishu_push_last_run_exit_code", float64(code), "command", command)
+	for _, r := range []struct {
+		result string
+		n      int
+	}{{"sent", st.sent}, {"failed", st.failed}, {"spooled", st.spooled}} {
+		set("feishu_push_last_run_messages", float64(r.n), "command", command, "result", r.result)
+	}
+
+	var buf bytes.Buffer
+	names := make([]string, 0, len(fams))
+	for n := range fams {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fam := fams[n]
+		slices.SortFunc(fam.Metric, func(a, b *dto.Metric) int { return strings.Compare(labelKey(a), labelKey(b)) })
+		if _, err := expfmt.MetricFamilyToText(&buf, fam); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: metrics: %v\n", err)
+			return
+		}
+	}
+	if err := writeFileAtomic(s.MetricsFile, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: metrics file %s not written: %v\n", s.MetricsFile, unwrapPathError(err))
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func labelKey(m *dto.Metric) string {
+	var b strings.Builder
+	for _, lp := range m.GetLabel() {
+		b.WriteString(lp.GetName() + "=" + lp.GetValue() + ",")
+	}
+	return b.String()
 }
 
 func readMetrics(path string) (map[string]*dto.MetricFamily, error) {
@@ -90,4 +122,26 @@ func readMetrics(path string) (map[string]*dto.MetricFamily, error) {
 	defer fh.Close()
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	return p.TextToMetricFamilies(fh)
+}
+
+// writeFileAtomic writes b to a temporary file beside path and renames it
+// over path, so a reader (node_exporter) never sees half a file.
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -202,3 +202,21 @@ func TestNumbers(t *testing.T) {
 		t.Errorf("--decimals 1: %s", v.KPIRows[0][0].Value)
 	}
 }
+
+// BenchmarkDashboardCard is the example JSON to a rendered, checked card.
+func BenchmarkDashboardCard(b *testing.B) {
+	raw, err := os.ReadFile(examples + "sales.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := dashboard.ParseJSON("sales.json", raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dashboard.Render("v2", dashboard.TemplateV2, dashboard.NewView(d, opts())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

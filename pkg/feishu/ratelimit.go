@@ -22,8 +22,10 @@ type Limits struct {
 // Documented limits of Feishu for sending messages.
 var (
 	// AppLimits: im/v1 send is tier 4, 50/s and 1000/min per app, and 5/s
-	// to one user or chat.
-	AppLimits = Limits{PerSecond: 50, PerMinute: 1000, PerRecipient: 5, Burst: 1}
+	// to one user or chat. Feishu counts in windows (x-ogw-ratelimit-reset
+	// is the seconds until the window resets), so a second's 50 may leave at
+	// once.
+	AppLimits = Limits{PerSecond: 50, PerMinute: 1000, PerRecipient: 5, Burst: 50}
 	// WebhookLimits: a custom bot takes 5/s and 100/min.
 	WebhookLimits = Limits{PerSecond: 5, PerMinute: 100, Burst: 1}
 )
@@ -60,11 +62,10 @@ func newBuckets(l Limits) []*rate.Limiter {
 	return bs
 }
 
-// Wait blocks until req may be sent, or ctx is done. A retry (first is
-// false) waits only for its recipient's limit: retries are few, already
-// spaced by backoff and by Feishu's reset time, and charging them to the
-// app's budget would cut a whole run's rate whenever faults occur.
-func (l *RateLimiter) Wait(ctx context.Context, req *Request, first bool) error {
+// Wait blocks until req may be sent, or ctx is done. Retries wait too: a
+// retry that skipped the line would find every token taken by paced first
+// attempts and starve into Feishu's 99991400.
+func (l *RateLimiter) Wait(ctx context.Context, req *Request) error {
 	var limits Limits
 	switch req.Endpoint {
 	case EndpointMessagesCreate, EndpointBatchSend:
@@ -92,9 +93,6 @@ func (l *RateLimiter) Wait(ctx context.Context, req *Request, first bool) error 
 		if err := rb.Wait(ctx); err != nil {
 			return err
 		}
-	}
-	if !first {
-		return nil
 	}
 	for _, b := range bs {
 		if err := b.Wait(ctx); err != nil {

@@ -34,7 +34,7 @@ func New(fake *feishutest.Fake) http.Handler {
 	mux.Handle("/open-apis/", fake)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := static.ReadFile("static/index.html")
-		page := strings.Replace(string(b), "/*CARD_CSS*/", render.CSS, 1)
+		page := strings.Replace(string(b), "/*CARD_CSS*/", render.CSS(), 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
 		_, _ = w.Write([]byte(page))

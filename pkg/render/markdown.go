@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Feishu markdown, as the client draws it: **bold**, *italic*, ~~strike~~,
@@ -16,23 +17,29 @@ import (
 
 var (
 	// Tags Feishu markdown allows, matched on the raw text.
-	atTag      = regexp.MustCompile(`<at\s+(id|ids|email|user_id)\s*=\s*["']?([^"'\s>]*)["']?\s*>([^<]*)</at>`)
-	fontOpen   = regexp.MustCompile(`<font\s+color\s*=\s*["']?([A-Za-z0-9_-]+)["']?\s*>`)
-	fontClose  = regexp.MustCompile(`</font>`)
-	aTag       = regexp.MustCompile(`<a\s+href\s*=\s*["']([^"']*)["'][^>]*>([^<]*)</a>`)
-	textTag    = regexp.MustCompile(`<text_tag(?:\s+color\s*=\s*["']?([A-Za-z0-9_-]+)["']?)?\s*>([^<]*)</text_tag>`)
-	brTag      = regexp.MustCompile(`<br\s*/?>`)
-	linkMD     = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
-	boldMD     = regexp.MustCompile(`\*\*(.+?)\*\*`)
-	italicMD   = regexp.MustCompile(`(^|[^*])\*([^*\s][^*]*?)\*`)
-	strikeMD   = regexp.MustCompile(`~~(.+?)~~`)
-	codeMD     = regexp.MustCompile("`([^`]+)`")
-	emojiKey   = regexp.MustCompile(`:([A-Z][A-Z_]+):`)
-	listItem   = regexp.MustCompile(`^(\s*)([-*+]|\d+\.)\s+(.*)$`)
-	headingMD  = regexp.MustCompile(`^(#{1,6})\s+(.*)$`)
-	quoteMD    = regexp.MustCompile(`^>\s?(.*)$`)
-	placeholer = regexp.MustCompile("\x00(\\d+)\x00")
+	atTag      = lazyRegexp(`<at\s+(id|ids|email|user_id)\s*=\s*["']?([^"'\s>]*)["']?\s*>([^<]*)</at>`)
+	fontOpen   = lazyRegexp(`<font\s+color\s*=\s*["']?([A-Za-z0-9_-]+)["']?\s*>`)
+	fontClose  = lazyRegexp(`</font>`)
+	aTag       = lazyRegexp(`<a\s+href\s*=\s*["']([^"']*)["'][^>]*>([^<]*)</a>`)
+	textTag    = lazyRegexp(`<text_tag(?:\s+color\s*=\s*["']?([A-Za-z0-9_-]+)["']?)?\s*>([^<]*)</text_tag>`)
+	brTag      = lazyRegexp(`<br\s*/?>`)
+	linkMD     = lazyRegexp(`\[([^\]]+)\]\(([^)\s]+)\)`)
+	boldMD     = lazyRegexp(`\*\*(.+?)\*\*`)
+	italicMD   = lazyRegexp(`(^|[^*])\*([^*\s][^*]*?)\*`)
+	strikeMD   = lazyRegexp(`~~(.+?)~~`)
+	codeMD     = lazyRegexp("`([^`]+)`")
+	emojiKey   = lazyRegexp(`:([A-Z][A-Z_]+):`)
+	listItem   = lazyRegexp(`^(\s*)([-*+]|\d+\.)\s+(.*)$`)
+	headingMD  = lazyRegexp(`^(#{1,6})\s+(.*)$`)
+	quoteMD    = lazyRegexp(`^>\s?(.*)$`)
+	placeholer = lazyRegexp("\x00(\\d+)\x00")
 )
+
+// lazyRegexp compiles expr on first use: the renderer's expressions cost
+// nothing to commands that draw nothing.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // emoji maps common Feishu emoji keys to Unicode; unknown keys stay text.
 var emoji = map[string]string{"OK": "👌", "THUMBSUP": "👍", "DONE": "✅", "SMILE": "😊", "APPLAUSE": "👏",
@@ -58,19 +65,19 @@ func inline(s string) string {
 		held = append(held, h)
 		return fmt.Sprintf("\x00%d\x00", len(held)-1)
 	}
-	s = codeMD.ReplaceAllStringFunc(s, func(m string) string {
-		return hold("<code>" + html.EscapeString(codeMD.FindStringSubmatch(m)[1]) + "</code>")
+	s = codeMD().ReplaceAllStringFunc(s, func(m string) string {
+		return hold("<code>" + html.EscapeString(codeMD().FindStringSubmatch(m)[1]) + "</code>")
 	})
-	s = atTag.ReplaceAllStringFunc(s, func(m string) string {
-		g := atTag.FindStringSubmatch(m)
+	s = atTag().ReplaceAllStringFunc(s, func(m string) string {
+		g := atTag().FindStringSubmatch(m)
 		return hold(mention(g[2], g[3]))
 	})
-	s = aTag.ReplaceAllStringFunc(s, func(m string) string {
-		g := aTag.FindStringSubmatch(m)
+	s = aTag().ReplaceAllStringFunc(s, func(m string) string {
+		g := aTag().FindStringSubmatch(m)
 		return hold(link(g[1], html.EscapeString(g[2])))
 	})
-	s = textTag.ReplaceAllStringFunc(s, func(m string) string {
-		g := textTag.FindStringSubmatch(m)
+	s = textTag().ReplaceAllStringFunc(s, func(m string) string {
+		g := textTag().FindStringSubmatch(m)
 		c := g[1]
 		if c == "" {
 			c = "blue"
@@ -78,11 +85,11 @@ func inline(s string) string {
 		return hold(fmt.Sprintf(`<span class="fp-tag fp-tag-%s">%s</span>`, cssName(c), html.EscapeString(g[2])))
 	})
 	opened := 0
-	s = fontOpen.ReplaceAllStringFunc(s, func(m string) string {
+	s = fontOpen().ReplaceAllStringFunc(s, func(m string) string {
 		opened++
-		return hold(fmt.Sprintf(`<span class="fp-font" style="color:%s">`, colorValue(fontOpen.FindStringSubmatch(m)[1])))
+		return hold(fmt.Sprintf(`<span class="fp-font" style="color:%s">`, colorValue(fontOpen().FindStringSubmatch(m)[1])))
 	})
-	s = fontClose.ReplaceAllStringFunc(s, func(m string) string {
+	s = fontClose().ReplaceAllStringFunc(s, func(m string) string {
 		if opened == 0 {
 			return m // a </font> without its <font> stays text
 		}
@@ -92,16 +99,16 @@ func inline(s string) string {
 	for ; opened > 0; opened-- {
 		s += hold("</span>")
 	}
-	s = brTag.ReplaceAllStringFunc(s, func(string) string { return hold("<br>") })
-	s = linkMD.ReplaceAllStringFunc(s, func(m string) string {
-		g := linkMD.FindStringSubmatch(m)
+	s = brTag().ReplaceAllStringFunc(s, func(string) string { return hold("<br>") })
+	s = linkMD().ReplaceAllStringFunc(s, func(m string) string {
+		g := linkMD().FindStringSubmatch(m)
 		return hold(link(g[2], html.EscapeString(g[1])))
 	})
 	s = html.EscapeString(s)
-	s = boldMD.ReplaceAllString(s, "<strong>$1</strong>")
-	s = strikeMD.ReplaceAllString(s, "<del>$1</del>")
-	s = italicMD.ReplaceAllString(s, "$1<em>$2</em>")
-	s = emojiKey.ReplaceAllStringFunc(s, func(m string) string {
+	s = boldMD().ReplaceAllString(s, "<strong>$1</strong>")
+	s = strikeMD().ReplaceAllString(s, "<del>$1</del>")
+	s = italicMD().ReplaceAllString(s, "$1<em>$2</em>")
+	s = emojiKey().ReplaceAllStringFunc(s, func(m string) string {
 		if e, ok := emoji[strings.Trim(m, ":")]; ok {
 			return e
 		}
@@ -109,9 +116,9 @@ func inline(s string) string {
 	})
 	// Restore what was held, innermost last.
 	for i := 0; i < 3 && strings.Contains(s, "\x00"); i++ {
-		s = placeholer.ReplaceAllStringFunc(s, func(m string) string {
+		s = placeholer().ReplaceAllStringFunc(s, func(m string) string {
 			var n int
-			fmt.Sscan(placeholer.FindStringSubmatch(m)[1], &n)
+			fmt.Sscan(placeholer().FindStringSubmatch(m)[1], &n)
 			return held[n]
 		})
 	}
@@ -177,7 +184,7 @@ func Markdown(s string, block bool) string {
 			fmt.Fprintf(&b, `<pre class="fp-code" data-lang="%s"><code>%s</code></pre>`, html.EscapeString(lang), html.EscapeString(strings.Join(code, "\n")))
 			continue
 		}
-		if m := listItem.FindStringSubmatch(l); m != nil {
+		if m := listItem().FindStringSubmatch(l); m != nil {
 			endPara()
 			kind := "ul"
 			if m[2][0] >= '0' && m[2][0] <= '9' {
@@ -202,13 +209,13 @@ func Markdown(s string, block bool) string {
 		case strings.TrimSpace(l) == "---" || strings.TrimSpace(l) == "<hr>":
 			endPara()
 			b.WriteString(`<hr class="fp-hr">`)
-		case headingMD.MatchString(l):
+		case headingMD().MatchString(l):
 			endPara()
-			m := headingMD.FindStringSubmatch(l)
+			m := headingMD().FindStringSubmatch(l)
 			fmt.Fprintf(&b, "<h%d>%s</h%d>", len(m[1]), inline(m[2]), len(m[1]))
-		case quoteMD.MatchString(l):
+		case quoteMD().MatchString(l):
 			endPara()
-			b.WriteString("<blockquote>" + inline(quoteMD.FindStringSubmatch(l)[1]) + "</blockquote>")
+			b.WriteString("<blockquote>" + inline(quoteMD().FindStringSubmatch(l)[1]) + "</blockquote>")
 		default:
 			if para {
 				b.WriteString("<br>")

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -61,20 +60,20 @@ type renderer struct {
 
 var (
 	// atTextRe is the text-message mention <at user_id="...">Name</at>.
-	atTextRe = regexp.MustCompile(`<at\s+user_id\s*=\s*["']?([^"'\s>]*)["']?\s*>([^<]*)</at>`)
-	atHeld   = regexp.MustCompile("\x01([^\x02]*)\x02([^\x03]*)\x03")
+	atTextRe = lazyRegexp(`<at\s+user_id\s*=\s*["']?([^"'\s>]*)["']?\s*>([^<]*)</at>`)
+	atHeld   = lazyRegexp("\x01([^\x02]*)\x02([^\x03]*)\x03")
 )
 
 func textMessage(t string) string {
 	// Text messages take <at user_id="ou_x">Name</at> and, for app bots,
 	// <b> <i> <u> <s> and [links](url); render them as Feishu does.
-	s := atTextRe.ReplaceAllStringFunc(t, func(m string) string {
-		g := atTextRe.FindStringSubmatch(m)
+	s := atTextRe().ReplaceAllStringFunc(t, func(m string) string {
+		g := atTextRe().FindStringSubmatch(m)
 		return "\x01" + g[1] + "\x02" + g[2] + "\x03"
 	})
 	out := Markdown(s, false)
-	out = atHeld.ReplaceAllStringFunc(out, func(m string) string {
-		g := atHeld.FindStringSubmatch(m)
+	out = atHeld().ReplaceAllStringFunc(out, func(m string) string {
+		g := atHeld().FindStringSubmatch(m)
 		return mention(html.UnescapeString(g[1]), html.UnescapeString(g[2]))
 	})
 	for _, tag := range []string{"b", "i", "u", "s"} {

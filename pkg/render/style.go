@@ -5,6 +5,7 @@ import (
 	"html"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // palette holds the light values of Feishu's colour enum that the client
@@ -45,8 +46,9 @@ func colorValue(name string) string {
 	return p[3]
 }
 
-// CSS styles rendered messages. Classes are prefixed fp-.
-var CSS = buildCSS()
+// CSS returns the stylesheet of rendered messages; classes are prefixed
+// fp-. It is built on first use, not at start-up.
+var CSS = sync.OnceValue(buildCSS)
 
 func buildCSS() string {
 	var b strings.Builder
@@ -123,7 +125,7 @@ func Page(title string, bodies ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>%s</title><style>body{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:flex-start}
-%s</style></head><body><div class="fp-preview">`, html.EscapeString(title), CSS)
+%s</style></head><body><div class="fp-preview">`, html.EscapeString(title), CSS())
 	for _, body := range bodies {
 		b.WriteString(body)
 	}
