@@ -9,7 +9,7 @@ LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSIO
 FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit fuzz lint demo bench race screenshot clean
+.PHONY: all build install test unit fuzz lint demo bench race screenshot man clean
 
 all: build
 
@@ -51,8 +51,12 @@ bench: build
 screenshot:
 	UPDATE_DOCS=1 $(GO) test -count=1 -run TestInboxInBrowser ./pkg/inbox
 
+## man: man pages from the command tree, into man/
+man:
+	$(GO) run ./cmd/feishu-push-man -dir man
+
 race:
 	$(GO) test -race -count=1 ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin man

@@ -124,11 +124,8 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 		return err
 	}
 	defer closeLog()
-	if s.Deadline > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Deadline)
-		defer cancel()
-	}
+	ctx, cancel := withDeadline(ctx, s.Deadline)
+	defer cancel()
 
 	if o.Batch {
 		return f.deliverBatch(ctx, s, command, jobs, client, notifier, log, &stats, start)
@@ -230,6 +227,14 @@ type Summary struct {
 	Spooled   int     `json:"spooled"`
 	ElapsedMS int64   `json:"elapsed_ms"`
 	Rate      float64 `json:"rate"`
+}
+
+// withDeadline bounds ctx by --deadline; 0 leaves it unbounded.
+func withDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // attempt sends one job unless the run was already stopped, and ties an

@@ -69,11 +69,8 @@ func runFlush(ctx context.Context, opts *FlushOptions) (err error) {
 		return err
 	}
 	defer closeLog()
-	if s.Deadline > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Deadline)
-		defer cancel()
-	}
+	ctx, cancel := withDeadline(ctx, s.Deadline)
+	defer cancel()
 	sp := &spool.Spool{Dir: s.SpoolDir}
 	unlock, err := sp.Lock(ctx)
 	if err != nil {

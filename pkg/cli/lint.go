@@ -131,13 +131,7 @@ func (o *LintOptions) cardOf(file string) ([]byte, error) {
 	case strings.HasSuffix(file, ".tmpl"):
 		return o.renderTemplate(file, b)
 	case strings.HasSuffix(file, ".csv") || (strings.HasSuffix(file, ".json") && isDashboardData(b)):
-		format := dashboard.Format(file, b)
-		data := &dashboard.Data{}
-		if format == "json" {
-			data, err = dashboard.ParseJSON(name, b)
-		} else {
-			data.Table, err = dashboard.ParseCSV(name, b)
-		}
+		data, err := dashboard.Parse(name, dashboard.Format(file, b), b)
 		if err != nil {
 			return nil, err
 		}

@@ -300,12 +300,7 @@ func (o *PushDashboardOptions) readData() (*dashboard.Data, error) {
 	if format == "" {
 		format = dashboard.Format(o.DataFile, b)
 	}
-	data := &dashboard.Data{}
-	if format == "json" {
-		data, err = dashboard.ParseJSON(name, b)
-	} else {
-		data.Table, err = dashboard.ParseCSV(name, b)
-	}
+	data, err := dashboard.Parse(name, format, b)
 	if err != nil {
 		return nil, usageErrorf("--data %v", err)
 	}

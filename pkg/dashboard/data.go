@@ -90,6 +90,22 @@ func Format(name string, content []byte) string {
 	return "csv"
 }
 
+// Parse reads data in format "csv" or "json" ("" guesses from the name,
+// then the content). CSV fills the table only.
+func Parse(name, format string, b []byte) (*Data, error) {
+	if format == "" {
+		format = Format(name, b)
+	}
+	if format == "json" {
+		return ParseJSON(name, b)
+	}
+	t, err := ParseCSV(name, b)
+	if err != nil {
+		return nil, err
+	}
+	return &Data{Table: t}, nil
+}
+
 // ParseJSON reads the JSON form of Data. Syntax and type errors name the
 // line and column; shape errors name the field.
 func ParseJSON(name string, b []byte) (*Data, error) {

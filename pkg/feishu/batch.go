@@ -2,7 +2,6 @@ package feishu
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -48,17 +47,9 @@ func (s *MessagesService) NewBatchSendRequest(m Message, to BatchRecipients) (*R
 	if n == 0 {
 		return nil, fmt.Errorf("a batch needs at least one recipient")
 	}
-	if !json.Valid(m.Content) {
-		return nil, fmt.Errorf("message content is not valid JSON")
-	}
-	body := map[string]any{"msg_type": m.MsgType}
-	switch m.MsgType {
-	case MsgTypeInteractive:
-		body["card"] = m.Content
-	case MsgTypePost:
-		body["content"] = map[string]json.RawMessage{"post": m.Content}
-	default:
-		body["content"] = m.Content
+	body, err := objectBody(m)
+	if err != nil {
+		return nil, err
 	}
 	for name, l := range lists {
 		if len(l) > 0 {

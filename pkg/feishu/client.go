@@ -230,7 +230,7 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 			token = t
 		}
 		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx, req); err != nil {
+			if err := c.limiter.Wait(ctx, req, resp.Attempts > 0); err != nil {
 				// The limiter refuses a wait that would outlast ctx's
 				// deadline before the deadline itself comes.
 				if err = ctx.Err(); err == nil {

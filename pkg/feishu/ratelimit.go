@@ -49,23 +49,32 @@ func NewRateLimiter(app, webhook Limits) *RateLimiter {
 // WithRateLimiter paces message requests with l.
 func WithRateLimiter(l *RateLimiter) Option { return func(c *Client) { c.limiter = l } }
 
+// Indexes of the buckets newBuckets returns.
+const (
+	perSecond = 0
+	perMinute = 1
+)
+
+// newBuckets returns the per-second and per-minute buckets; a limit of 0
+// gets an unlimited bucket.
 func newBuckets(l Limits) []*rate.Limiter {
-	burst := max(l.Burst, 1)
-	var bs []*rate.Limiter
-	if l.PerSecond > 0 {
-		bs = append(bs, rate.NewLimiter(rate.Limit(l.PerSecond), burst))
+	bucket := func(perSec float64, burst int) *rate.Limiter {
+		if perSec <= 0 {
+			return rate.NewLimiter(rate.Inf, 0)
+		}
+		return rate.NewLimiter(rate.Limit(perSec), max(burst, 1))
 	}
-	if l.PerMinute > 0 {
-		// A minute's worth may go at once, as Feishu's window allows.
-		bs = append(bs, rate.NewLimiter(rate.Limit(l.PerMinute/60), int(l.PerMinute)))
-	}
-	return bs
+	// A minute's worth may go at once, as Feishu's window allows.
+	return []*rate.Limiter{perSecond: bucket(l.PerSecond, l.Burst), perMinute: bucket(l.PerMinute/60, int(l.PerMinute))}
 }
 
-// Wait blocks until req may be sent, or ctx is done. Retries wait too: a
-// retry that skipped the line would find every token taken by paced first
-// attempts and starve into Feishu's 99991400.
-func (l *RateLimiter) Wait(ctx context.Context, req *Request) error {
+// Wait blocks until req may be sent, or ctx is done. Every attempt waits
+// for the per-second and per-recipient limits: a retry that skipped the
+// line would find each token taken by paced first attempts and starve into
+// Feishu's 99991400. The per-minute budget is charged once per message
+// (retry false): charging the retries of requests Feishu never took too
+// would cost a long run a minute's share for every fault.
+func (l *RateLimiter) Wait(ctx context.Context, req *Request, retry bool) error {
 	var limits Limits
 	switch req.Endpoint {
 	case EndpointMessagesCreate, EndpointBatchSend:
@@ -94,7 +103,10 @@ func (l *RateLimiter) Wait(ctx context.Context, req *Request) error {
 			return err
 		}
 	}
-	for _, b := range bs {
+	for i, b := range bs {
+		if retry && i == perMinute {
+			continue
+		}
 		if err := b.Wait(ctx); err != nil {
 			return err
 		}

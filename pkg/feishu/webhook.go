@@ -71,17 +71,9 @@ func (s *WebhookService) NewSendRequest(m Message) (*Request, error) {
 	if c.hook == nil {
 		return nil, ErrNoWebhook
 	}
-	body := map[string]any{"msg_type": m.MsgType}
-	if !json.Valid(m.Content) {
-		return nil, fmt.Errorf("message content is not valid JSON")
-	}
-	switch m.MsgType {
-	case MsgTypeInteractive:
-		body["card"] = m.Content
-	case MsgTypePost:
-		body["content"] = map[string]json.RawMessage{"post": m.Content}
-	default:
-		body["content"] = m.Content
+	body, err := objectBody(m)
+	if err != nil {
+		return nil, err
 	}
 	if c.hook.secret != "" {
 		ts := c.now().Unix()
@@ -96,6 +88,24 @@ func (s *WebhookService) NewSendRequest(m Message) (*Request, error) {
 		return nil, &LimitError{What: "webhook body", Size: len(req.Body), Limit: MaxWebhookBody}
 	}
 	return req, nil
+}
+
+// objectBody is the body shape of the webhook and of batch_send: content
+// as an object, a card in "card", a post wrapped in {"post": …}.
+func objectBody(m Message) (map[string]any, error) {
+	if !json.Valid(m.Content) {
+		return nil, fmt.Errorf("message content is not valid JSON")
+	}
+	body := map[string]any{"msg_type": m.MsgType}
+	switch m.MsgType {
+	case MsgTypeInteractive:
+		body["card"] = m.Content
+	case MsgTypePost:
+		body["content"] = map[string]json.RawMessage{"post": m.Content}
+	default:
+		body["content"] = m.Content
+	}
+	return body, nil
 }
 
 // Send posts a prepared webhook request. A webhook has no uuid, so a failure

@@ -12,18 +12,11 @@ import (
 // others each get the message, stored with the batch's bm- id.
 func (f *Fake) handleBatch(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointBatch
-	if r.Method != http.MethodPost {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
+	w, done, ok := f.begin(w, r, ep)
+	if !ok {
 		return
 	}
-	handled, lose := f.applyFault(w, r, ep)
-	if handled {
-		return
-	}
-	if lose {
-		defer dropConnection(w)
-		w = &lostWriter{ResponseWriter: w, header: http.Header{}}
-	}
+	defer done()
 	app, status, body := f.checkBearer(r)
 	if body != nil {
 		f.reply(w, r, ep, status, body)

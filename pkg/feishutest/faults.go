@@ -100,6 +100,30 @@ func (f *Fake) takeFault(endpoint string) *Fault {
 	return nil
 }
 
+// begin does what every endpoint does first: it refuses methods other than
+// POST and applies a scripted fault. It returns the writer to answer on, a
+// function to defer (after a LoseResponse fault it drops the connection
+// once the request was handled), and false when the request has been
+// answered already.
+func (f *Fake) begin(w http.ResponseWriter, r *http.Request, ep string) (http.ResponseWriter, func(), bool) {
+	if r.Method != http.MethodPost {
+		body := errBody(405, "method not allowed")
+		if ep == EndpointWebhook {
+			body = webhookErr(405, "method not allowed")
+		}
+		f.reply(w, r, ep, http.StatusMethodNotAllowed, body)
+		return nil, nil, false
+	}
+	handled, lose := f.applyFault(w, r, ep)
+	switch {
+	case handled:
+		return nil, nil, false
+	case lose:
+		return &lostWriter{ResponseWriter: w, header: http.Header{}}, func() { dropConnection(w) }, true
+	}
+	return w, func() {}, true
+}
+
 // applyFault runs the fault for a request, if any. It returns handled=true
 // when the request has been answered (or dropped), and lose=true when the
 // caller must handle the request and then drop the connection.

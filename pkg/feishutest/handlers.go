@@ -39,13 +39,11 @@ func readBody(r *http.Request) ([]byte, error) {
 // otherwise a new one is issued and the old one stays valid until it expires.
 func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointToken
-	if r.Method != http.MethodPost {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
+	w, done, ok := f.begin(w, r, ep)
+	if !ok {
 		return
 	}
-	if handled, _ := f.applyFault(w, r, ep); handled {
-		return
-	}
+	defer done()
 	b, _ := readBody(r)
 	var req struct {
 		AppID     string `json:"app_id"`
@@ -122,18 +120,11 @@ var msgTypes = map[string]bool{"text": true, "post": true, "image": true, "file"
 // handleMessages serves POST /open-apis/im/v1/messages?receive_id_type=…
 func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointMessages
-	if r.Method != http.MethodPost {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
+	w, done, ok := f.begin(w, r, ep)
+	if !ok {
 		return
 	}
-	handled, lose := f.applyFault(w, r, ep)
-	if handled {
-		return
-	}
-	if lose {
-		defer dropConnection(w)
-		w = &lostWriter{ResponseWriter: w, header: http.Header{}}
-	}
+	defer done()
 	app, status, body := f.checkBearer(r)
 	if body != nil {
 		f.reply(w, r, ep, status, body)
@@ -282,18 +273,11 @@ func idMatchesType(typ, id string) bool {
 // handleWebhook serves POST /open-apis/bot/v2/hook/{token}.
 func (f *Fake) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointWebhook
-	if r.Method != http.MethodPost {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, webhookErr(405, "method not allowed"))
+	w, done, ok := f.begin(w, r, ep)
+	if !ok {
 		return
 	}
-	handled, lose := f.applyFault(w, r, ep)
-	if handled {
-		return
-	}
-	if lose {
-		defer dropConnection(w)
-		w = &lostWriter{ResponseWriter: w, header: http.Header{}}
-	}
+	defer done()
 	token := strings.TrimPrefix(r.URL.Path, "/open-apis/bot/v2/hook/")
 	f.mu.Lock()
 	secret, known := f.hooks[token]

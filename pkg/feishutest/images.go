@@ -36,13 +36,11 @@ func (f *Fake) Images() []Image {
 // with image_type (message or avatar) and the image, at most 10 MB.
 func (f *Fake) handleImages(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointImages
-	if r.Method != http.MethodPost {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
+	w, done, ok := f.begin(w, r, ep)
+	if !ok {
 		return
 	}
-	if handled, _ := f.applyFault(w, r, ep); handled {
-		return
-	}
+	defer done()
 	if _, status, body := f.checkBearer(r); body != nil {
 		f.reply(w, r, ep, status, body)
 		return
