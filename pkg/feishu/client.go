@@ -264,7 +264,11 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 			return resp, err
 		}
 		waited += wait
-		retries++
+		// Feishu says to wait out 99991400 and repeat while it lasts: it
+		// is bounded by MaxWait, not by the count of retries.
+		if apiErr == nil || apiErr.Code != 99991400 {
+			retries++
+		}
 	}
 }
 
@@ -372,7 +376,9 @@ func marshalJSON(v any) ([]byte, error) {
 // RetryPolicy bounds how transient failures are retried: at most Retries
 // more attempts, with exponential backoff from BaseDelay (with jitter, at
 // most MaxDelay each), waiting no more than MaxWait in total. A rate-limit
-// reset time sent by Feishu is waited for in full, within MaxWait.
+// reset time sent by Feishu is waited for in full, within MaxWait, and a
+// 99991400 rate limit is repeated while it lasts, as Feishu asks, without
+// counting against Retries.
 type RetryPolicy struct {
 	Retries   int
 	BaseDelay time.Duration

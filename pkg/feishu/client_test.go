@@ -254,6 +254,24 @@ func TestRetriesStopAtBudget(t *testing.T) {
 	}
 }
 
+// TestRateLimitRepeatsWithinMaxWait: 99991400 is waited out and repeated
+// while it lasts, beyond the count of retries but within MaxWait.
+func TestRateLimitRepeatsWithinMaxWait(t *testing.T) {
+	srv := feishutest.NewServer(t)
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 6, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
+	c, sl := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 10 * time.Second}))
+	_, resp, err := send(t, c, "oc_chat", feishu.TextMessage("hi"), "u")
+	if err != nil || resp.Attempts != 7 || len(sl.waits) != 6 {
+		t.Errorf("err = %v, attempts = %d, waits = %v; want success on the 7th attempt", err, resp.Attempts, sl.waits)
+	}
+	// MaxWait still bounds it.
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 100, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
+	c2, sl2 := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 5 * time.Second}))
+	if _, _, err := send(t, c2, "oc_chat", feishu.TextMessage("hi"), "u2"); err == nil || len(sl2.waits) != 5 {
+		t.Errorf("err = %v, waits = %d; want failure after 5 s of waiting", err, len(sl2.waits))
+	}
+}
+
 func TestUUIDDeduplicates(t *testing.T) {
 	srv := feishutest.NewServer(t)
 	c, _ := newAppClient(t, srv)
