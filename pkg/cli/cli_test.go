@@ -291,7 +291,9 @@ func TestExitCodes(t *testing.T) {
 		{"unknown app", func(e *env) { e.vars["FEISHU_APP_ID"] = "cli_nope" }, ExitAuth, "10003"},
 		{"server errors", func(e *env) { e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 503}) }, ExitTransient, "HTTP 503"},
 		{"rate limited", func(e *env) {
-			e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 429, Code: 99991400, Msg: "request trigger frequency limit"})
+			// 99991400 is repeated while it lasts, within --retry-max-wait.
+			e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 429, Code: 99991400, Msg: "request trigger frequency limit",
+				Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
 		}, ExitTransient, "99991400"},
 		{"quota", func(e *env) {
 			e.srv.Inject(feishutest.Fault{Endpoint: "messages", Status: 429, Code: 99991403, Msg: "This month's API call quota has been exceeded"})
@@ -301,7 +303,7 @@ func TestExitCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			tc.setup(e)
-			r := e.run("", "send-text", "--to", "oc_x", "--text", "hi", "--retries", "1")
+			r := e.run("", "send-text", "--to", "oc_x", "--text", "hi", "--retries", "1", "--retry-max-wait", "500ms")
 			r.expect(t, tc.code)
 			if len(lines(r.errOut)) != 1 || !strings.Contains(r.errOut, tc.want) {
 				t.Errorf("stderr %q, want one line with %q", r.errOut, tc.want)

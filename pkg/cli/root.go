@@ -196,7 +196,7 @@ defaults. Secrets belong in the environment or a file, not in argv:
 	pf.DurationVar(&g.Deadline, "deadline", 0, "bound the whole run, retries included (0: no bound)")
 	pf.Float64Var(&g.Rate, "rate", feishu.AppLimits.PerSecond, "app messages per second, at most (Feishu: 50)")
 	pf.Float64Var(&g.RatePerMinute, "rate-per-minute", feishu.AppLimits.PerMinute, "app messages per minute, at most (Feishu: 1000)")
-	pf.IntVar(&g.Burst, "burst", feishu.AppLimits.Burst, "messages that may leave at once before --rate applies")
+	pf.IntVar(&g.Burst, "burst", feishu.AppLimits.Burst, "app messages that may leave at once before --rate applies (Feishu allows 50 a second)")
 	pf.IntVar(&g.Workers, "workers", 16, "messages in flight at once")
 	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
 	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")

@@ -23,9 +23,10 @@ type Limits struct {
 var (
 	// AppLimits: im/v1 send is tier 4, 50/s and 1000/min per app, and 5/s
 	// to one user or chat. Feishu counts in windows (x-ogw-ratelimit-reset
-	// is the seconds until the window resets), so a second's 50 may leave at
-	// once.
-	AppLimits = Limits{PerSecond: 50, PerMinute: 1000, PerRecipient: 5, Burst: 50}
+	// is the seconds until the window resets), so most of a second's 50 may
+	// leave at once; 40 keeps a margin of 200 ms for clocks and networks to
+	// disagree.
+	AppLimits = Limits{PerSecond: 50, PerMinute: 1000, PerRecipient: 5, Burst: 40}
 	// WebhookLimits: a custom bot takes 5/s and 100/min.
 	WebhookLimits = Limits{PerSecond: 5, PerMinute: 100, Burst: 1}
 )
@@ -64,8 +65,9 @@ func newBuckets(l Limits) []*rate.Limiter {
 		}
 		return rate.NewLimiter(rate.Limit(perSec), max(burst, 1))
 	}
-	// A minute's worth may go at once, as Feishu's window allows.
-	return []*rate.Limiter{perSecond: bucket(l.PerSecond, l.Burst), perMinute: bucket(l.PerMinute/60, int(l.PerMinute))}
+	// Most of a minute's worth may go at once, as Feishu's window allows;
+	// 1% stays back as a margin, as for the burst.
+	return []*rate.Limiter{perSecond: bucket(l.PerSecond, l.Burst), perMinute: bucket(l.PerMinute/60, int(l.PerMinute*0.99))}
 }
 
 // Wait blocks until req may be sent, or ctx is done. Every attempt waits
