@@ -58,3 +58,11 @@ echo "== what the sandbox received"
 cat "$tmp/inbox.txt"
 echo "== the log file ($FEISHU_PUSH_LOG_FILE)"
 cat "$tmp/push.log"
+
+# On a terminal, keep the sandbox up so its inbox can be opened.
+if [ -t 0 ] && [ -t 1 ]; then
+	echo
+	echo "== open $base/ in a browser to see the cards as Feishu shows them"
+	printf "   press Enter to stop the sandbox "
+	read -r _ || true
+fi

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
@@ -105,4 +106,27 @@ func TestBadFanOutFlags(t *testing.T) {
 	e.webhook()
 	r := e.run("", "send-text", "--text", "x", "--to-file", "-")
 	r.expect(t, ExitUsage)
+}
+
+func TestProgressLine(t *testing.T) {
+	ios, _, _, errOut := TestStreams()
+	f := NewFactory(ios, func(string) string { return "" })
+	// Not a terminal: nothing at all.
+	quiet := f.startProgress(100)
+	quiet.done(true)
+	quiet.clear()
+	quiet.stop()
+	if errOut.Len() != 0 {
+		t.Fatalf("progress off a terminal wrote %q", errOut)
+	}
+	p := &progress{f: f, total: 10, start: time.Now().Add(-2 * time.Second), quit: make(chan struct{})}
+	for i := 0; i < 4; i++ {
+		p.done(true)
+	}
+	p.done(false)
+	p.draw()
+	line := errOut.String()
+	if !strings.HasPrefix(line, "\r\033[Ksent 4/10 · failed 1 · 2.5 msg/s · ETA 2s") {
+		t.Errorf("progress line %q", line)
+	}
 }

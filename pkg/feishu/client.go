@@ -219,6 +219,7 @@ type envelope struct {
 func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error) {
 	resp := &Response{}
 	var waited time.Duration
+	var lastErr error
 	tokenRetried := false
 	for retries := 0; ; {
 		var token string
@@ -230,7 +231,7 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 			token = t
 		}
 		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx, req, resp.Attempts > 0); err != nil {
+			if err := c.limiter.Wait(ctx, req, resp.Attempts == 0 || mayHaveCounted(lastErr)); err != nil {
 				// The limiter refuses a wait that would outlast ctx's
 				// deadline before the deadline itself comes.
 				if err = ctx.Err(); err == nil {
@@ -244,6 +245,7 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 		if err == nil {
 			return resp, nil
 		}
+		lastErr = err
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.TokenInvalid() && req.needsToken && !tokenRetried {
 			tokenRetried = true
@@ -270,6 +272,14 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 			retries++
 		}
 	}
+}
+
+// mayHaveCounted reports whether a failed attempt may have reached Feishu
+// and counted against its rate limits: the request went out and no answer
+// came back.
+func mayHaveCounted(err error) bool {
+	var netErr *NetworkError
+	return errors.As(err, &netErr) && netErr.MaybeDelivered
 }
 
 // shouldRetry decides whether err may be fixed by sending req again without

@@ -66,17 +66,19 @@ func newBuckets(l Limits) []*rate.Limiter {
 		return rate.NewLimiter(rate.Limit(perSec), max(burst, 1))
 	}
 	// Most of a minute's worth may go at once, as Feishu's window allows;
-	// 1% stays back as a margin, as for the burst.
-	return []*rate.Limiter{perSecond: bucket(l.PerSecond, l.Burst), perMinute: bucket(l.PerMinute/60, int(l.PerMinute*0.99))}
+	// 200 ms worth stays back as a margin, as for the burst.
+	minuteBurst := int(l.PerMinute - l.PerMinute/60*0.2)
+	return []*rate.Limiter{perSecond: bucket(l.PerSecond, l.Burst), perMinute: bucket(l.PerMinute/60, minuteBurst)}
 }
 
 // Wait blocks until req may be sent, or ctx is done. Every attempt waits
 // for the per-second and per-recipient limits: a retry that skipped the
 // line would find each token taken by paced first attempts and starve into
-// Feishu's 99991400. The per-minute budget is charged once per message
-// (retry false): charging the retries of requests Feishu never took too
-// would cost a long run a minute's share for every fault.
-func (l *RateLimiter) Wait(ctx context.Context, req *Request, retry bool) error {
+// Feishu's 99991400. The per-minute budget is charged for a first attempt
+// and for a retry after an attempt Feishu may have counted (its answer was
+// lost: chargeMinute true), but not for a retry after Feishu answered with
+// a refusal, which would cost a long run a minute's share for every fault.
+func (l *RateLimiter) Wait(ctx context.Context, req *Request, chargeMinute bool) error {
 	var limits Limits
 	switch req.Endpoint {
 	case EndpointMessagesCreate, EndpointBatchSend:
@@ -106,7 +108,7 @@ func (l *RateLimiter) Wait(ctx context.Context, req *Request, retry bool) error 
 		}
 	}
 	for i, b := range bs {
-		if retry && i == perMinute {
+		if !chargeMinute && i == perMinute {
 			continue
 		}
 		if err := b.Wait(ctx); err != nil {
