@@ -382,6 +382,8 @@ func TestBadInput(t *testing.T) {
 		{"bad --var", []string{"send-card", "--to", "oc_a", "--template", tmplMissing, "--var", "novalue"}, nil, "--var \"novalue\": want key=value"},
 		{"--var without template", []string{"send-card", "--to", "oc_a", "--title", "t", "--var", "a=b"}, nil, "--data and --var go with --template"},
 		{"two stdin readers", []string{"send-card", "--to", "oc_a", "--template", "-", "--data", "-"}, nil, "can read stdin"},
+		{"text and recipients from stdin", []string{"send-text", "--to-file", "-", "--text-file", "-"}, nil, "can read stdin"},
+		{"dashboard data and recipients from stdin", []string{"push-dashboard", "--to-file", "-", "--title", "t", "--url", "https://x.example", "--data", "-"}, nil, "can read stdin"},
 		{"version without id", []string{"send-card", "--to", "oc_a", "--title", "t", "--template-version", "1"}, nil, "--template-version goes with --template-id"},
 		{"uuid too long", []string{"send-text", "--to", "oc_a", "--text", "x", "--uuid", strings.Repeat("u", 51)}, nil, "longer than 50"},
 		{"dashboard without url", []string{"push-dashboard", "--to", "oc_a", "--title", "t"}, nil, "--url is required"},

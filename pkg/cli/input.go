@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -52,7 +54,8 @@ func oneStdin(flags map[string]string) error {
 		}
 	}
 	if len(users) > 1 {
-		return usageErrorf("only one of %v can read stdin", users)
+		slices.Sort(users)
+		return usageErrorf("only one of %s can read stdin", strings.Join(users, ", "))
 	}
 	return nil
 }

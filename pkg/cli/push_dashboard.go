@@ -236,7 +236,7 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 	if err := card.CheckURL(o.URL); err != nil {
 		return nil, nil, usageErrorf("--url: %v", err)
 	}
-	if err := oneStdin(map[string]string{"--data": o.DataFile, "--content-file": o.ContentFile, "--template": o.Template}); err != nil {
+	if err := oneStdin(map[string]string{"--data": o.DataFile, "--content-file": o.ContentFile, "--template": o.Template, "--to-file": o.ToFile}); err != nil {
 		return nil, nil, err
 	}
 	asOf, err := o.asOf()

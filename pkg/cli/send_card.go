@@ -124,7 +124,7 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 	if o.TemplateVersion != "" && o.TemplateID == "" {
 		return feishu.Message{}, usageErrorf("--template-version goes with --template-id")
 	}
-	if err := oneStdin(map[string]string{"--card-file": o.CardFile, "--template": o.Template, "--data": o.DataFile, "--content-file": o.ContentFile}); err != nil {
+	if err := oneStdin(map[string]string{"--card-file": o.CardFile, "--template": o.Template, "--data": o.DataFile, "--content-file": o.ContentFile, "--to-file": o.ToFile}); err != nil {
 		return feishu.Message{}, err
 	}
 	switch {

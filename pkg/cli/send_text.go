@@ -54,6 +54,9 @@ func runSendText(ctx context.Context, opts *SendTextOptions) error {
 	if countSet(opts.Text != "", opts.TextFile != "") != 1 {
 		return usageErrorf("give exactly one of --text or --text-file")
 	}
+	if err := oneStdin(map[string]string{"--text-file": opts.TextFile, "--to-file": opts.ToFile}); err != nil {
+		return err
+	}
 	text := opts.Text
 	if opts.TextFile != "" {
 		b, err := f.readInput("--text-file", opts.TextFile)
