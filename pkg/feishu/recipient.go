@@ -74,7 +74,7 @@ func ParseRecipient(s string) (Recipient, error) {
 		return Recipient{}, fmt.Errorf("recipient %.20q...: longer than %d bytes", s, maxIDLen)
 	}
 	for _, r := range id {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' || r == ':' {
 			return Recipient{}, fmt.Errorf("recipient %q: contains %q", s, r)
 		}
 	}

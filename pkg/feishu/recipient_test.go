@@ -31,7 +31,7 @@ func TestParseRecipient(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "  ", "open_id:", "chat:", "foo:bar", "open_id:oc_1", "chat:ou_1", "user:oc_1",
-		"ou_", "email:nope", "a@b@c", "@b.c", "ou_a b", "ou_a\tb", "email:a@"} {
+		"ou_", "email:nope", "a@b@c", "@b.c", "ou_a b", "ou_a\tb", "email:a@", "user::", "user_id:a:b"} {
 		if got, err := feishu.ParseRecipient(bad); err == nil {
 			t.Errorf("ParseRecipient(%q) = %+v, want an error", bad, got)
 		}
