@@ -168,7 +168,9 @@ Settings come from flags, then the environment, then the config file, then
 defaults. Secrets belong in the environment or a file, not in argv:
   FEISHU_APP_ID, FEISHU_APP_SECRET (or --app-secret-file), FEISHU_BASE_URL,
   FEISHU_WEBHOOK_URL, FEISHU_WEBHOOK_SECRET, FEISHU_PUSH_LOG_FILE,
-  FEISHU_PUSH_CONFIG, FEISHU_PUSH_PROFILE.
+  FEISHU_PUSH_CONFIG, FEISHU_PUSH_PROFILE, FEISHU_PUSH_SPOOL_DIR,
+  FEISHU_PUSH_TOKEN_CACHE, FEISHU_PUSH_NOTIFY (and FEISHU_PUSH_NOTIFY_SECRET),
+  FEISHU_PUSH_METRICS_FILE.
 ` + exitCodesHelp,
 		Version:       version(),
 		SilenceErrors: true,
