@@ -61,6 +61,10 @@ func TestDashboardFromJSON(t *testing.T) {
 	if len(imgs) != 1 || imgs[0].Width != 1200 || imgs[0].Height != 600 {
 		t.Fatalf("uploaded %+v", imgs)
 	}
+	// The upload and the send share one token.
+	if n := e.srv.CountRequests(feishutest.EndpointToken); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
 	c := lastCard(t, e.srv)
 	img := findTag(c, "img")
 	if img == nil || img["img_key"] != imgs[0].Key || dig(img, "alt", "content") != "近 7 日销售额" {

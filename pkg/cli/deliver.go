@@ -308,7 +308,7 @@ func webhookID(hookURL string) string {
 // prepare resolves recipients and builds every request, so that bad input
 // fails before anything is sent or any token fetched.
 func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]job, *feishu.Client, error) {
-	client := f.newClient(s)
+	client := f.client(s)
 	if s.WebhookMode() {
 		if len(o.To) > 0 {
 			return nil, nil, usageErrorf("--to is not used with a webhook: a custom bot posts to its own group")
@@ -398,7 +398,13 @@ func deriveUUID(key string, r feishu.Recipient, n int) (string, error) {
 	return id, nil
 }
 
-func (f *Factory) newClient(s *Settings) *feishu.Client {
+// client returns the invocation's one API client, built on first use from
+// s (the Factory's settings, themselves resolved once), so that every
+// request of a run shares its tenant token and its rate limiter.
+func (f *Factory) client(s *Settings) *feishu.Client {
+	if f.apiClient != nil {
+		return f.apiClient
+	}
 	opts := []feishu.Option{
 		feishu.WithBaseURL(s.BaseURL),
 		feishu.WithTimeout(s.Timeout),
@@ -421,7 +427,8 @@ func (f *Factory) newClient(s *Settings) *feishu.Client {
 		opts = append(opts, feishu.WithTokenStore(&tokencache.File{Path: s.TokenCache,
 			Warn: func(w string) { fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: "+w) }}))
 	}
-	return feishu.New(opts...)
+	f.apiClient = feishu.New(opts...)
+	return f.apiClient
 }
 
 func (f *Factory) printDryRun(jobs []job) error {

@@ -84,7 +84,7 @@ func runFlush(ctx context.Context, opts *FlushOptions) (err error) {
 	if len(paths) == 0 {
 		return nil
 	}
-	client := f.newClient(s)
+	client := f.client(s)
 	hookID := webhookID(s.Webhook)
 
 	var firstErr error

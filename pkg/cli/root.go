@@ -43,6 +43,8 @@ type Factory struct {
 	Globals *GlobalOptions
 
 	settings *Settings
+	// apiClient is the invocation's client; see client.
+	apiClient *feishu.Client
 	// preview, when set, draws messages instead of sending them.
 	preview *previewConfig
 	// sleep, when set, replaces the wait between retries (tests).

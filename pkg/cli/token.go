@@ -46,7 +46,7 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if !s.HasApp() {
 		return usageErrorf("token needs app credentials: set FEISHU_APP_ID and FEISHU_APP_SECRET (or --app-secret-file)")
 	}
-	client := f.newClient(s)
+	client := f.client(s)
 	if s.DryRun {
 		req, err := client.Auth.NewTenantTokenRequest()
 		if err != nil {
