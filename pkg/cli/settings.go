@@ -73,26 +73,6 @@ func (s *Settings) WebhookMode() bool { return s.Webhook != "" }
 // HasApp reports whether app credentials are configured.
 func (s *Settings) HasApp() bool { return s.AppID != "" && s.AppSecret != "" }
 
-// secrets returns every credential value, for tests and redaction.
-func (s *Settings) secrets() []string {
-	out := []string{}
-	if s.AppSecret != "" {
-		out = append(out, s.AppSecret)
-	}
-	if s.WebhookSecret != "" {
-		out = append(out, s.WebhookSecret)
-	}
-	for _, u := range []string{s.Webhook, s.Notify} {
-		if tok, err := feishu.ParseWebhookURL(u); err == nil {
-			out = append(out, tok)
-		}
-	}
-	if s.NotifySecret != "" {
-		out = append(out, s.NotifySecret)
-	}
-	return out
-}
-
 // resolveSettings applies flag > environment > config file > default.
 // Errors are usage errors: nothing has been sent.
 func (f *Factory) resolveSettings() (*Settings, error) {
