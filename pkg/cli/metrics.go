@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 )
 
 // Metrics in the textfile, for node_exporter's textfile collector. All are
@@ -96,7 +97,7 @@ func (f *Factory) writeMetrics(s *Settings, command string, start time.Time, st 
 			return
 		}
 	}
-	if err := writeFileAtomic(s.MetricsFile, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(s.MetricsFile, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: metrics file %s not written: %v\n", s.MetricsFile, unwrapPathError(err))
 	}
 }
@@ -122,26 +123,4 @@ func readMetrics(path string) (map[string]*dto.MetricFamily, error) {
 	defer fh.Close()
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	return p.TextToMetricFamilies(fh)
-}
-
-// writeFileAtomic writes b to a temporary file beside path and renames it
-// over path, so a reader (node_exporter) never sees half a file.
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -15,11 +15,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
@@ -117,7 +117,7 @@ func (f *File) update(fn func(*fileData)) error {
 		if err != nil {
 			return err
 		}
-		return writeAtomic(f.Path, b)
+		return atomicfile.Write(f.Path, b, 0o600)
 	})
 	if err != nil {
 		f.warn(fmt.Sprintf("token cache %s not saved: %v", f.Path, err))
@@ -147,30 +147,4 @@ func (f *File) withLock(fn func() error) error {
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
 	return fn()
-}
-
-// writeAtomic writes b to a temporary file with mode 0600 in the same
-// directory and renames it over path.
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
