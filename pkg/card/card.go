@@ -6,7 +6,6 @@
 package card
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -110,15 +109,5 @@ func (s Simple) JSON() (json.RawMessage, error) {
 		elements = append(elements, map[string]any{"tag": "note", "elements": []any{text{"plain_text", s.Note}}})
 	}
 	c["elements"] = elements
-	return marshal(c)
-}
-
-func marshal(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return encode(c), nil
 }

@@ -105,7 +105,7 @@ func targetName(t Target) string {
 // requestSize estimates the request body a card makes: inside im/v1's
 // double-encoded content, or as the webhook's "card" object.
 func requestSize(data []byte, t Target) (int, int) {
-	compact := compactBytes(data)
+	compact := Compact(data)
 	if t == Webhook {
 		return len(compact) + len(`{"card":,"msg_type":"interactive","sign":"","timestamp":"1700000000"}`) + 44, 20 * 1024
 	}
@@ -317,7 +317,9 @@ func (l *linter) table(t map[string]any, path string, root bool) {
 	}
 }
 
-func compactBytes(b []byte) []byte {
+// Compact removes insignificant white space from JSON, so a pretty-printed
+// card costs fewer of Feishu's bytes. Invalid JSON is returned as it is.
+func Compact(b []byte) []byte {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, b); err != nil {
 		return b

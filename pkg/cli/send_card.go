@@ -136,7 +136,7 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		if err := card.Validate(b); err != nil {
 			return feishu.Message{}, usageErrorf("--card-file %s: %v", displayName(o.CardFile), err)
 		}
-		return feishu.CardMessage(compact(b)), nil
+		return feishu.CardMessage(card.Compact(b)), nil
 	case o.Template != "":
 		data, err := o.templateData()
 		if err != nil {
@@ -153,7 +153,7 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		if err := card.Validate(out); err != nil {
 			return feishu.Message{}, usageErrorf("--template %s: rendered card: %v", filepath.Base(o.Template), err)
 		}
-		return feishu.CardMessage(compact(out)), nil
+		return feishu.CardMessage(card.Compact(out)), nil
 	case o.TemplateID != "":
 		data, err := o.templateData()
 		if err != nil {
@@ -236,14 +236,4 @@ func displayName(path string) string {
 		return "stdin"
 	}
 	return path
-}
-
-// compact removes insignificant white space, so a pretty-printed card file
-// costs fewer of Feishu's 30 KB.
-func compact(b []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return b
-	}
-	return buf.Bytes()
 }

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -256,13 +255,5 @@ func Render(name string, tmpl []byte, v *View) ([]byte, error) {
 	if err := card.Validate(out); err != nil {
 		return nil, fmt.Errorf("%s: rendered card: %v", name, err)
 	}
-	return compactJSON(out), nil
-}
-
-func compactJSON(b []byte) []byte {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return b
-	}
-	return buf.Bytes()
+	return card.Compact(out), nil
 }
