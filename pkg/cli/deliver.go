@@ -341,7 +341,7 @@ func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]jo
 		if err != nil {
 			return nil, nil, err
 		}
-		rcpts = dedupe(append(rcpts, more...))
+		rcpts = feishu.Dedupe(append(rcpts, more...))
 	}
 	if len(rcpts) == 0 {
 		return nil, nil, usageErrorf("--to is required: who gets the message")
@@ -571,16 +571,4 @@ func (f *Factory) readRecipientFile(path string) ([]feishu.Recipient, error) {
 		out = append(out, rs...)
 	}
 	return out, nil
-}
-
-func dedupe(rs []feishu.Recipient) []feishu.Recipient {
-	seen := map[feishu.Recipient]bool{}
-	out := rs[:0]
-	for _, r := range rs {
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	return out
 }

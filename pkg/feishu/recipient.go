@@ -88,7 +88,6 @@ func ParseRecipient(s string) (Recipient, error) {
 // a comma-separated list. Duplicates are dropped, keeping the first.
 func ParseRecipients(args []string) ([]Recipient, error) {
 	var out []Recipient
-	seen := map[Recipient]bool{}
 	for _, arg := range args {
 		for _, part := range strings.Split(arg, ",") {
 			if strings.TrimSpace(part) == "" {
@@ -101,13 +100,23 @@ func ParseRecipients(args []string) ([]Recipient, error) {
 			if err != nil {
 				return nil, err
 			}
-			if !seen[r] {
-				seen[r] = true
-				out = append(out, r)
-			}
+			out = append(out, r)
 		}
 	}
-	return out, nil
+	return Dedupe(out), nil
+}
+
+// Dedupe drops repeated recipients, keeping the first of each, in place.
+func Dedupe(rs []Recipient) []Recipient {
+	seen := make(map[Recipient]bool, len(rs))
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func detectIDType(id string) string {
