@@ -161,6 +161,7 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, endpoint strin
 	return true, false
 }
 
+// record notes a request the fake answered (status 0: dropped).
 func (f *Fake) record(r *http.Request, endpoint string, status, code int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -267,9 +267,7 @@ func (f *Fake) Reject(receiveID string, fault Fault) {
 // reply writes a JSON answer with a log id and records the request.
 func (f *Fake) reply(w http.ResponseWriter, r *http.Request, endpoint string, status int, body map[string]any) {
 	code, _ := body["code"].(int)
-	f.mu.Lock()
-	f.requests = append(f.requests, Request{Time: f.now(), Method: r.Method, Path: r.URL.Path, Endpoint: endpoint, Status: status, Code: code})
-	f.mu.Unlock()
+	f.record(r, endpoint, status, code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Tt-Logid", newLogID(f.now()))
 	w.WriteHeader(status)
