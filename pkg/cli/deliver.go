@@ -134,8 +134,8 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 	results := make([]Result, len(jobs))
 	errs := make([]error, len(jobs))
 	notes := make([]string, len(jobs))
-	out := newEmitter(f, len(jobs), s.JSON)
 	prog := f.startProgress(len(jobs))
+	out := newEmitter(f, len(jobs), s.JSON, prog)
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(s.Workers, len(jobs)); w++ {

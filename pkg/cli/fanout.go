@@ -19,8 +19,10 @@ type emitter struct {
 	prog    *progress
 }
 
-func newEmitter(f *Factory, n int, json bool) *emitter {
-	return &emitter{f: f, json: json, pending: make(map[int]func(), n)}
+// newEmitter returns an emitter for n results; prog's line is cleared
+// before each result is printed.
+func newEmitter(f *Factory, n int, json bool, prog *progress) *emitter {
+	return &emitter{f: f, json: json, pending: make(map[int]func(), n), prog: prog}
 }
 
 // done records that result i is ready to print with print.

@@ -130,3 +130,17 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("progress line %q", line)
 	}
 }
+
+// TestEmitterClearsProgress: on a terminal, a result line first wipes the
+// progress line, so the two never run together.
+func TestEmitterClearsProgress(t *testing.T) {
+	ios, _, _, errOut := TestStreams()
+	f := NewFactory(ios, func(string) string { return "" })
+	p := &progress{f: f, total: 2, start: time.Now(), quit: make(chan struct{})}
+	out := newEmitter(f, 2, false, p)
+	out.done(1, func() { fmt.Fprintln(f.IO.ErrOut, "second") })
+	out.done(0, func() { fmt.Fprintln(f.IO.ErrOut, "first") })
+	if got := errOut.String(); got != "\r\033[Kfirst\n\r\033[Ksecond\n" {
+		t.Errorf("stderr %q", got)
+	}
+}
