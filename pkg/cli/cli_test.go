@@ -356,6 +356,8 @@ func TestBadInput(t *testing.T) {
 		{"bad id prefix", []string{"send-text", "--to", "group:oc_1", "--text", "x"}, nil, "unknown id type \"group\""},
 		{"mistyped chat id", []string{"send-text", "--to", "chat_id:ou_1", "--text", "x"}, nil, "a chat_id starts with \"oc_\""},
 		{"bad email", []string{"send-text", "--to", "email:ops", "--text", "x"}, nil, "not an email address"},
+		{"webhook URL as --to", []string{"send-text", "--to", hook, "--text", "x"}, nil, "looks like a webhook URL"},
+		{"webhook URL as alert recipient", []string{"send-text", "--to", "oc_a", "--text", "x", "--notify-on-failure", strings.TrimPrefix(hook, "http://")}, nil, "--notify-on-failure: webhook URL"},
 		{"bad mention", []string{"send-text", "--to", "oc_a", "--text", "x", "--at", "<b>"}, nil, "--at \"<b>\""},
 		{"no credentials", []string{"send-text", "--to", "oc_a", "--text", "x"}, map[string]string{"FEISHU_APP_SECRET": ""}, "no credentials"},
 		{"empty secret file", []string{"send-text", "--to", "oc_a", "--text", "x", "--app-secret-file", emptySecret}, nil, "is empty"},

@@ -112,4 +112,13 @@ func TestPreviewEveryExample(t *testing.T) {
 		t.Errorf("stdout %.200s", r.out)
 	}
 	e.run("", "preview", "send-card", "--title", "T", "--color", "pink").expect(t, ExitUsage)
+	// Recipients are parsed as for a send: a pasted webhook URL is refused
+	// without being written anywhere.
+	r = e.run("", "preview", "send-text", "--text", "x", "--to", e.srv.WebhookURL(testHookToken))
+	r.expect(t, ExitUsage)
+	r = e.run("", "preview", "send-text", "--text", "x", "--to", "oc_a,ou_b")
+	r.expect(t, 0)
+	if !strings.Contains(r.out, "send-text → oc_a, ou_b") {
+		t.Errorf("preview header: %.400s", r.out)
+	}
 }

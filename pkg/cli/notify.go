@@ -36,7 +36,7 @@ func (f *Factory) prepareNotify(s *Settings, client *feishu.Client) (*notifier, 
 			return nil, usageErrorf("--notify-on-failure webhook: no webhook URL is configured")
 		}
 		return &notifier{target: "webhook", client: client}, nil
-	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
+	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") || strings.Contains(t, feishu.WebhookPathPrefix):
 		if _, err := feishu.ParseWebhookURL(t); err != nil {
 			return nil, usageErrorf("--notify-on-failure: webhook URL: %v", err)
 		}

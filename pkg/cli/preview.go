@@ -52,12 +52,23 @@ and the same checks apply. A dashboard's chart is embedded in the page.
 // writePreview draws msg and writes the page.
 func (f *Factory) writePreview(command string, s *Settings, o *SendOptions, msg feishu.Message) error {
 	pc := f.preview
-	to := strings.Join(o.To, ", ")
-	switch {
-	case s.WebhookMode():
-		to = "webhook"
-	case to == "" && len(s.DefaultTo) > 0:
-		to = strings.Join(s.DefaultTo, ", ")
+	to := "webhook"
+	if !s.WebhookMode() {
+		args := o.To
+		if len(args) == 0 {
+			args = s.DefaultTo
+		}
+		// Parsed as a send would, so a mistyped recipient fails here too
+		// and a pasted webhook URL is never written into the page.
+		rcpts, err := feishu.ParseRecipients(args)
+		if err != nil {
+			return usageErrorf("--to: %v", err)
+		}
+		names := make([]string, len(rcpts))
+		for i, r := range rcpts {
+			names[i] = r.String()
+		}
+		to = strings.Join(names, ", ")
 	}
 	opts := render.Options{ImageURL: func(key string) string {
 		if b, ok := pc.images[key]; ok {

@@ -47,6 +47,10 @@ func ParseRecipient(s string) (Recipient, error) {
 	if s == "" {
 		return Recipient{}, fmt.Errorf("empty recipient")
 	}
+	if strings.Contains(s, WebhookPathPrefix) {
+		// Not repeated in the error: a webhook URL holds its token.
+		return Recipient{}, fmt.Errorf("a recipient that looks like a webhook URL (not shown: it holds a token); a webhook goes in --webhook or FEISHU_WEBHOOK_URL")
+	}
 	typ, id := "", s
 	if i := strings.IndexByte(s, ':'); i >= 0 {
 		prefix := s[:i]

@@ -1,6 +1,7 @@
 package feishu_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
@@ -31,9 +32,12 @@ func TestParseRecipient(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "  ", "open_id:", "chat:", "foo:bar", "open_id:oc_1", "chat:ou_1", "user:oc_1",
-		"ou_", "email:nope", "a@b@c", "@b.c", "ou_a b", "ou_a\tb", "email:a@", "user::", "user_id:a:b"} {
-		if got, err := feishu.ParseRecipient(bad); err == nil {
+		"ou_", "email:nope", "a@b@c", "@b.c", "ou_a b", "ou_a\tb", "email:a@", "user::", "user_id:a:b", "https://open.feishu.cn/open-apis/bot/v2/hook/t0k"} {
+		got, err := feishu.ParseRecipient(bad)
+		if err == nil {
 			t.Errorf("ParseRecipient(%q) = %+v, want an error", bad, got)
+		} else if strings.Contains(err.Error(), "t0k") {
+			t.Errorf("the error shows a webhook token: %v", err)
 		}
 	}
 }
