@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +25,10 @@ type env struct {
 	srv  *feishutest.Server
 	vars map[string]string
 	dir  string
-	// outputs collects every stdout/stderr, for the secret-hygiene check.
+	// outputs collects every stdout/stderr, for the secret-hygiene check;
+	// mu guards it, as some tests run commands concurrently.
 	outputs *[]string
+	mu      *sync.Mutex
 	// inputs are files the test wrote itself; they may hold secrets.
 	inputs map[string]bool
 	// sleep, when set, replaces the waits between retries.
@@ -42,7 +45,7 @@ func newEnv(t *testing.T, opts ...feishutest.Option) *env {
 	}, opts...)
 	srv := feishutest.NewServer(t, opts...)
 	dir := t.TempDir()
-	e := &env{t: t, srv: srv, dir: dir, outputs: &[]string{}, inputs: map[string]bool{}, vars: map[string]string{
+	e := &env{t: t, srv: srv, dir: dir, outputs: &[]string{}, mu: &sync.Mutex{}, inputs: map[string]bool{}, vars: map[string]string{
 		"FEISHU_BASE_URL":   srv.URL,
 		"FEISHU_APP_ID":     "cli_test",
 		"FEISHU_APP_SECRET": testAppSecret,
@@ -68,7 +71,7 @@ type result struct {
 func (e *env) run(stdin string, args ...string) result {
 	e.t.Helper()
 	r := e.runUnchecked(stdin, args...)
-	*e.outputs = append(*e.outputs, r.out)
+	e.record(r.out)
 	return r
 }
 
@@ -85,8 +88,14 @@ func (e *env) runUnchecked(stdin string, args ...string) result {
 		ctx = context.Background()
 	}
 	code := Run(ctx, f, args)
-	*e.outputs = append(*e.outputs, errOut.String())
+	e.record(errOut.String())
 	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+func (e *env) record(output string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	*e.outputs = append(*e.outputs, output)
 }
 
 // file writes a file in the test directory and returns its path.
