@@ -66,6 +66,8 @@ type Client struct {
 	Webhook *WebhookService
 	// Images uploads images for cards.
 	Images *ImagesService
+	// Files uploads files for file messages.
+	Files *FilesService
 }
 
 type service struct{ client *Client }
@@ -144,6 +146,7 @@ func New(opts ...Option) *Client {
 	c.Messages = &MessagesService{client: c}
 	c.Webhook = &WebhookService{client: c}
 	c.Images = &ImagesService{client: c}
+	c.Files = &FilesService{client: c}
 	return c
 }
 

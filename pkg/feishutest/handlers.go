@@ -395,9 +395,11 @@ func (f *Fake) checkContent(msgType string, content []byte, webhook bool) (int, 
 	case "post":
 		if webhook {
 			// The webhook wraps the locale map in {"post": …}.
-			if json.Unmarshal(obj["post"], &obj) != nil {
+			var inner map[string]json.RawMessage
+			if json.Unmarshal(obj["post"], &inner) != nil {
 				return 9499, "Bad Request"
 			}
+			obj = inner
 		}
 		if len(obj) == 0 {
 			return 230001, "invalid content: post needs at least one locale"
@@ -409,16 +411,16 @@ func (f *Fake) checkContent(msgType string, content []byte, webhook bool) (int, 
 			if json.Unmarshal(v, &p) != nil {
 				return 230001, "invalid content: post locale " + loc + " has no content paragraphs"
 			}
+			if code, msg := f.checkPostLocale(loc, v, webhook); code != 0 {
+				return code, msg
+			}
 		}
 	case "interactive":
 		if sub, msg := f.checkCard(obj); sub != 0 {
 			return 230099, fmt.Sprintf("Failed to create card content, ext=ErrCode: %d; ErrMsg: %s", sub, msg)
 		}
-	case "image":
-		var key string
-		if json.Unmarshal(obj["image_key"], &key) != nil || key == "" {
-			return 230001, "invalid content: image_key is required"
-		}
+	case "image", "file", "audio", "media":
+		return f.checkMedia(msgType, obj)
 	}
 	return 0, ""
 }
