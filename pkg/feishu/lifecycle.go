@@ -206,8 +206,12 @@ func (s *MessagesService) NewRecallRequest(messageID string) (*Request, error) {
 	if err := validMessageID(messageID); err != nil {
 		return nil, err
 	}
+	// An empty body, with the content type the SDKs send on every call
+	// (resty also needs a non-nil body to send none).
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
 	return &Request{Method: http.MethodDelete, URL: s.client.baseURL + "/open-apis/im/v1/messages/" + url.PathEscape(messageID),
-		Header: http.Header{}, Endpoint: EndpointMessagesRecall, needsToken: true,
+		Header: h, Body: []byte{}, shown: json.RawMessage("null"), Endpoint: EndpointMessagesRecall, needsToken: true,
 		// A repeated recall cannot do harm: see Recall.
 		idempotent: true}, nil
 }
