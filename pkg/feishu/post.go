@@ -183,7 +183,9 @@ func ParsePost(src string) [][]PostElement {
 			for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
 				code = append(code, lines[i])
 			}
-			out = append(out, []PostElement{{Tag: PostTagCodeBlock, Language: lang, Text: strings.Join(code, "\n")}})
+			if text := strings.Join(code, "\n"); strings.TrimSpace(text) != "" {
+				out = append(out, []PostElement{{Tag: PostTagCodeBlock, Language: lang, Text: text}})
+			}
 		case trim == "":
 		case trim == "---" || trim == "***":
 			out = append(out, []PostElement{{Tag: PostTagHr}})

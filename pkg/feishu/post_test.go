@@ -103,3 +103,20 @@ func TestSendPostBothModes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParsePost checks that whatever the input, the parser's paragraphs
+// pass PostMessage's checks: it never emits an element Feishu would refuse.
+func FuzzParsePost(f *testing.F) {
+	for _, s := range []string{"**a** [b](https://c) @all", "```\n```", "****", "<at user_id=\"\"></at>", "~~~~ __ *", "[](http://x)", "\\", "---\n***"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		paras := feishu.ParsePost(s)
+		if len(paras) == 0 {
+			return
+		}
+		if _, err := feishu.PostMessage(map[string]feishu.Post{feishu.LocaleZhCN: {Content: paras}}, feishu.PostOptions{}); err != nil {
+			t.Fatalf("ParsePost(%q) = %+v: %v", s, paras, err)
+		}
+	})
+}

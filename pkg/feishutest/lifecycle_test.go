@@ -3,7 +3,10 @@ package feishutest_test
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -353,5 +356,35 @@ func TestReplyThreads(t *testing.T) {
 	}
 	if c := reply("om_none", false, ""); c.code() != 230001 {
 		t.Errorf("unknown parent: %v", c.body)
+	}
+}
+
+func TestImageUploadsOverOneMegabyte(t *testing.T) {
+	srv := feishutest.NewServer(t)
+	tok := token(t, srv)
+	img := image.NewNRGBA(image.Rect(0, 0, 800, 800))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
+	}
+	var pngData bytes.Buffer
+	_ = png.Encode(&pngData, img)
+	if pngData.Len() < 2<<20 {
+		t.Fatalf("test image is only %d bytes", pngData.Len())
+	}
+	up := func(data []byte) answer {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		_ = mw.WriteField("image_type", "message")
+		w, _ := mw.CreateFormFile("image", "big.png")
+		_, _ = w.Write(data)
+		_ = mw.Close()
+		return do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/images", tok, mw.FormDataContentType(), b.Bytes())
+	}
+	if a := up(pngData.Bytes()); a.code() != 0 {
+		t.Errorf("%d-byte PNG: %v", pngData.Len(), a.body)
+	}
+	if a := up(append(pngData.Bytes(), make([]byte, 10<<20)...)); a.code() != 234006 {
+		t.Errorf("over 10 MB: %v", a.body)
 	}
 }

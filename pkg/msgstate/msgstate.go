@@ -57,6 +57,16 @@ type Entry struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
+// OlderThan reports whether the message was sent more than d before now,
+// e.g. feishu.MaxCardAge: a planner can then send a new message without
+// first trying an update Feishu would refuse.
+func (e Entry) OlderThan(d time.Duration, now time.Time) bool { return now.Sub(e.SentAt) > d }
+
+// RecipientKey is the recipient part of an entry: "receive_id_type:id",
+// e.g. "chat_id:oc_…". Webhook recipients have no message ids to update
+// and no entries.
+func RecipientKey(idType, id string) string { return idType + ":" + id }
+
 // file is the JSON shape of state.json: key -> recipient -> entry.
 type file struct {
 	Version int                         `json:"version"`
