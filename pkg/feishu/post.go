@@ -243,7 +243,7 @@ func parseInline(line string) []PostElement {
 			i += 2
 			continue
 		}
-		if m := reLink.FindStringSubmatch(rest); m != nil {
+		if m := matchAt(reLink, rest, '['); m != nil {
 			flush()
 			text := m[1]
 			if text == "" {
@@ -253,7 +253,7 @@ func parseInline(line string) []PostElement {
 			i += len(m[0])
 			continue
 		}
-		if m := reAtTag.FindStringSubmatch(rest); m != nil {
+		if m := matchAt(reAtTag, rest, '<'); m != nil {
 			flush()
 			out = append(out, PostElement{Tag: PostTagAt, UserID: m[1]})
 			i += len(m[0])
@@ -284,6 +284,14 @@ func parseInline(line string) []PostElement {
 	}
 	flush()
 	return out
+}
+
+// matchAt runs an anchored pattern only where its first byte is.
+func matchAt(re *regexp.Regexp, rest string, first byte) []string {
+	if rest[0] != first {
+		return nil
+	}
+	return re.FindStringSubmatch(rest)
 }
 
 // hasClose reports whether a span opened by mark is closed later on the

@@ -120,3 +120,11 @@ func FuzzParsePost(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParsePost(b *testing.B) {
+	src := strings.Repeat("**Build** 42 failed, see [logs](https://ci.example/42) <at user_id=\"ou_abc\">Tom</at> @all ~~old~~\n", 100)
+	b.SetBytes(int64(len(src)))
+	for i := 0; i < b.N; i++ {
+		feishu.ParsePost(src)
+	}
+}
