@@ -30,7 +30,7 @@ func (f Finding) String() string {
 		s = "warning: " + s
 	}
 	if f.Code != 0 {
-		return fmt.Sprintf("%s [%s, Feishu error %d]", s, f.Rule, f.Code)
+		s += fmt.Sprintf(" (Feishu error %d)", f.Code)
 	}
 	return s + " [" + f.Rule + "]"
 }
