@@ -53,7 +53,7 @@ var CSS = sync.OnceValue(buildCSS)
 func buildCSS() string {
 	var b strings.Builder
 	b.WriteString(`
-.fp-card{box-sizing:border-box;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:10px;overflow:hidden;
+.fp-card{box-sizing:border-box;width:100%;max-width:600px;background:#fff;border:1px solid #DEE0E3;border-radius:10px;overflow:hidden;
  font:14px/22px -apple-system,BlinkMacSystemFont,"Helvetica Neue","PingFang SC","Microsoft YaHei","Segoe UI",Roboto,"Noto Sans CJK SC","WenQuanYi Micro Hei","FP Sans",sans-serif;color:#1F2329}
 .fp-card.fp-width-fill{max-width:none}.fp-card.fp-width-compact{max-width:400px}
 .fp-header{padding:12px}.fp-title{font-size:16px;font-weight:600;line-height:24px}
@@ -76,10 +76,50 @@ func buildCSS() string {
 .fp-figure{margin:0}.fp-img{display:block;width:100%;border-radius:4px}.fp-img-title{font-weight:600;margin-bottom:4px}
 .fp-img-missing{display:flex;align-items:center;justify-content:center;aspect-ratio:2/1;background:#EFF0F1;color:#8F959E;border-radius:4px;font-size:12px}
 .fp-note .fp-img-missing{width:16px;height:16px;aspect-ratio:auto;font-size:0}
-.fp-colset{display:flex;gap:8px}.fp-flex-stretch{flex-direction:column}.fp-flex-flow{flex-wrap:wrap}
-.fp-col{min-width:0;display:flex;flex-direction:column;gap:4px;border-radius:6px}
-.fp-col.fp-bg-default,.fp-colset.fp-bg-default{background:none}
-.fp-colset:not(.fp-bg-default) .fp-col,.fp-col:not(.fp-bg-default){padding:8px 12px}
+.fp-colset{display:flex;gap:8px;border-radius:6px}.fp-flex-none>.fp-col{min-width:0}
+.fp-flex-stretch{flex-direction:column}.fp-flex-stretch>.fp-col{flex:1 1 auto}
+.fp-flex-flow{flex-wrap:wrap}.fp-flex-flow>.fp-col{flex:0 1 auto}
+.fp-flex-bisect{display:grid;grid-template-columns:repeat(2,minmax(0,1fr))}.fp-flex-trisect{display:grid;grid-template-columns:repeat(3,minmax(0,1fr))}
+.fp-col{min-width:0;display:flex;flex-direction:column;gap:4px;border-radius:6px;box-sizing:border-box}
+.fp-valign-center{justify-content:center}.fp-valign-bottom{justify-content:flex-end}
+.fp-with-icon{display:flex;gap:4px;align-items:flex-start}.fp-with-icon>.fp-icon,.fp-with-icon>.fp-icon-img{flex:none;margin-top:3px}
+.fp-icon{display:inline-block;vertical-align:-3px;color:#646A73}.fp-header-icon{margin-right:6px;color:inherit}.fp-icon-img{width:16px;height:16px;aspect-ratio:auto;display:inline-block;vertical-align:-3px}
+.fp-note-icon{width:16px;height:16px}
+.fp-img-large{width:160px;height:160px;object-fit:cover}.fp-img-medium{width:80px;height:80px;object-fit:cover}.fp-img-small{width:40px;height:40px;object-fit:cover}.fp-img-tiny{width:16px;height:16px;object-fit:cover}
+.fp-img-box>.fp-img,.fp-img-box>.fp-img-missing{width:100%;height:100%;object-fit:cover;aspect-ratio:auto}
+.fp-img-combo,.fp-select-img{display:grid;gap:4px;grid-template-columns:repeat(2,minmax(0,1fr))}.fp-combo-trisect,.fp-combo-triple{grid-template-columns:repeat(3,minmax(0,1fr))}
+.fp-combo-stretch{grid-template-columns:1fr}
+.fp-combo-cell>*{width:100%;aspect-ratio:1/1;object-fit:cover;display:flex}
+.fp-ctl{display:flex;align-items:center;justify-content:space-between;gap:8px;min-height:32px;max-width:100%;padding:4px 12px;box-sizing:border-box;
+ border:1px solid #D0D3D6;border-radius:6px;background:#F5F6F7;color:#1F2329;cursor:not-allowed}
+.fp-ctl-value{display:flex;flex-wrap:wrap;gap:4px;min-width:0;overflow:hidden}.fp-ph{color:#8F959E}.fp-ctl-glyph{color:#8F959E;flex:none;font-size:12px}
+.fp-multiline{min-height:72px;align-items:flex-start}.fp-labelled{display:flex;flex-direction:column;gap:4px}.fp-label-left{flex-direction:row;align-items:center}
+.fp-label{color:#1F2329}.fp-chip{background:#EFF0F1;border-radius:4px;padding:0 6px;font-size:12px;line-height:20px}
+.fp-checker{display:flex;gap:8px;align-items:flex-start;cursor:not-allowed}.fp-check-box{color:#8F959E;font-size:16px;line-height:22px}
+.fp-checked .fp-check-box{color:#1456F0}.fp-checked-strike>span:last-child{text-decoration:line-through;color:#8F959E}
+.fp-person-chip{display:inline-flex;align-items:center;gap:4px;vertical-align:middle;max-width:100%}
+.fp-capsule{background:#EFF0F1;border-radius:12px;padding:0 8px 0 0}
+.fp-avatar{display:inline-flex;align-items:center;justify-content:center;width:20px;height:20px;border-radius:50%;color:#fff;font-size:11px;line-height:1;flex:none}
+.fp-person-large .fp-avatar{width:40px;height:40px;font-size:16px}.fp-person-small .fp-avatar,.fp-person-extra_small .fp-avatar{width:16px;height:16px;font-size:9px}
+.fp-person-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.fp-person-list{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
+.fp-audio{display:flex;align-items:center;gap:8px;height:36px;padding:0 12px;border-radius:18px;background:#F2F3F5;color:#1F2329;max-width:320px}
+.fp-audio-play{color:#1456F0}.fp-audio-bar{flex:1;height:3px;border-radius:2px;background:#DEE0E3}.fp-audio-time{font-size:12px;color:#646A73}
+.fp-container{display:flex;flex-direction:column;gap:4px;border-radius:8px;box-sizing:border-box}.fp-container[data-href],.fp-container[data-callback]{cursor:pointer}
+.fp-form{display:flex;flex-direction:column;gap:12px}
+.fp-panel{border-radius:8px}.fp-panel[style]{padding:0 8px}.fp-panel summary{cursor:pointer;list-style:none;display:flex;align-items:center;justify-content:space-between;gap:8px;padding:4px 0}
+.fp-panel summary::-webkit-details-marker{display:none}.fp-panel-title{font-weight:400}.fp-panel-title p{margin:0}.fp-chevron{color:#646A73;transition:transform .15s}
+.fp-panel[open] .fp-chevron{transform:rotate(180deg)}.fp-panel-body{display:flex;flex-direction:column;gap:8px;padding:4px 0 8px}
+.fp-chart svg{display:block;width:100%;height:auto}
+.fp-chart-fallback{display:flex;flex-direction:column;align-items:center;justify-content:center;gap:2px;aspect-ratio:16/9;background:#F5F6F7;border:1px dashed #D0D3D6;border-radius:6px;color:#646A73;font-size:12px}
+.fp-chart-glyph{font-size:24px}.fp-chart-why{color:#8F959E}
+.fp-number-tag{display:inline-flex;align-items:center;justify-content:center;min-width:18px;height:18px;padding:0 4px;box-sizing:border-box;border-radius:9px;background:#1456F0;color:#fff;font-size:12px;line-height:1}
+.fp-datetime{color:inherit}.fp-link-icon{font-size:12px;margin-right:2px}
+.fp-md-table{border-collapse:collapse;font-size:14px;margin:4px 0;width:100%}.fp-md-table th,.fp-md-table td{border:1px solid #DEE0E3;padding:4px 8px;text-align:left}.fp-md-table th{background:#F5F6F7;font-weight:600}
+.fp-clamp{display:-webkit-box;-webkit-box-orient:vertical;overflow:hidden}
+button.fp-btn{font:inherit;cursor:pointer}.fp-body>.fp-btn,.fp-form>.fp-btn,.fp-panel-body>.fp-btn,.fp-col>.fp-btn,.fp-container>.fp-btn{align-self:flex-start}
+.fp-chart-glyph .fp-icon{width:24px;height:24px}
+.fp-div:has(>.fp-extra){display:grid;grid-template-columns:minmax(0,1fr) auto;column-gap:16px}.fp-div>.fp-extra{grid-column:2;grid-row:1/span 2;align-self:start}.fp-btn-fill{width:100%}.fp-btn-size-tiny{height:24px;font-size:12px;padding:0 8px}.fp-btn-size-small{height:28px;font-size:12px}.fp-btn-size-large{height:40px;font-size:16px}
+.fp-disabled{opacity:.5;cursor:not-allowed}.fp-overflow{width:32px;padding:0;letter-spacing:1px}.fp-btn .fp-icon{margin-right:4px;color:inherit}
 .fp-actions{display:flex;flex-wrap:wrap;gap:8px}.fp-layout-bisected>*{flex:1 1 calc(50% - 4px)}.fp-layout-trisection>*{flex:1 1 calc(33% - 6px)}
 .fp-btn{display:inline-flex;align-items:center;justify-content:center;height:32px;padding:0 12px;border:1px solid #D0D3D6;border-radius:6px;
  background:#fff;color:#1F2329;text-decoration:none;font-size:14px;box-sizing:border-box}
@@ -120,12 +160,21 @@ func buildCSS() string {
 	return b.String()
 }
 
-// Page wraps rendered messages in a self-contained HTML page.
+// CSP is the Content-Security-Policy of pages that show rendered
+// messages: the inbox and the preview. Nothing loads from elsewhere; the
+// preview's images and font are data: URLs.
+const CSP = "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"
+
+// Page wraps rendered messages in a self-contained HTML page: its own
+// Content-Security-Policy (CSP), cards at the client's width (600px, or
+// 400px compact), and a CJK font embedded, cut down to the characters the
+// page uses, so Chinese shows on a machine without CJK fonts.
 func Page(title string, bodies ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>%s</title><style>body{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:flex-start}
-%s</style></head><body><div class="fp-preview">`, html.EscapeString(title), CSS())
+	fmt.Fprintf(&b, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="%s">
+<title>%s</title><style>%sbody{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:stretch;max-width:600px}
+%s</style></head><body><div class="fp-preview">`, html.EscapeString(CSP), html.EscapeString(title), fontFace(title+strings.Join(bodies, "")), CSS())
 	for _, body := range bodies {
 		b.WriteString(body)
 	}
