@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"html"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -113,9 +114,19 @@ func (r *renderer) pick(m map[string]any) (any, bool) {
 // localized returns the i18n version of a string for the chosen locale
 // when the card has one, else def.
 func (r *renderer) localized(el map[string]any, key, def string) string {
-	if m, ok := el[key].(map[string]any); ok {
-		if s, ok := m[r.locale].(string); ok && s != "" {
-			return s
+	m, ok := el[key].(map[string]any)
+	if !ok {
+		return def
+	}
+	if s, ok := m[r.locale].(string); ok && s != "" {
+		return s
+	}
+	if def == "" {
+		// No text of its own: the first locale that has one.
+		for _, k := range append([]string{"zh_cn", "en_us"}, slices.Sorted(maps.Keys(m))...) {
+			if s, ok := m[k].(string); ok && s != "" {
+				return s
+			}
 		}
 	}
 	return def

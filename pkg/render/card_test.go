@@ -93,6 +93,9 @@ func TestLocales(t *testing.T) {
 	if out := render.Card([]byte(`{"header":{"title":{"tag":"plain_text","content":"","i18n":{"zh_cn":"多语言"}}}}`), render.Options{}); !strings.Contains(out, "多语言") {
 		t.Errorf("i18n title: %s", out)
 	}
+	if out := render.Card([]byte(`{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"","i18n_content":{"en_us":"Only English"}}}}`), render.Options{}); !strings.Contains(out, "Only English") {
+		t.Errorf("i18n_content title with no zh_cn: %s", out)
+	}
 }
 
 // TestNoStyleInjection: card values never reach a style or on* attribute

@@ -43,3 +43,12 @@ func TestFontSubset(t *testing.T) {
 		t.Error("Page does not embed the font")
 	}
 }
+
+func TestColorValue(t *testing.T) {
+	for name, want := range map[string]string{"red": "#C02A26", "red-500": "#E22E28", "blue-300": "#94B4FF", "grey-300": "#DEE0E3", "Grey": "#646A73",
+		"blue-350": "#7AA2FF", "green-700": mix("#1A7526", "#022C07", 1.0/3), "navy": "inherit", "red-x": "inherit", "white": "#FFFFFF", "sunflower": "#8F7C00"} {
+		if got := colorValue(name); got != want {
+			t.Errorf("colorValue(%s) = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -27,23 +28,92 @@ var palette = map[string][4]string{
 	"grey":      {"#F5F6F7", "#F2F3F5", "#8F959E", "#646A73"},
 }
 
-var shadeIndex = map[string]int{"50": 0, "100": 1, "500": 2, "600": 3}
+// shadeAnchors are the light values of the colour enum known per shade
+// beyond palette's four: the full blue and grey scales, and each hue's
+// -900. Shades between two anchors are interpolated (UNCONFIRMED values;
+// the enum table lists them, this file does not carry all 174 rows).
+var shadeAnchors = map[string]map[int]string{
+	"blue":      {200: "#C2D4FF", 300: "#94B4FF", 350: "#7AA2FF", 400: "#5083FB", 700: "#0442D2", 800: "#002F9E", 900: "#002270"},
+	"grey":      {0: "#FFFFFF", 200: "#EFF0F1", 300: "#DEE0E3", 350: "#D0D3D6", 400: "#BBBFC4", 650: "#51565D", 700: "#373C43", 800: "#2B2F36", 900: "#1F2329", 950: "#0F1114", 1000: "#000000"},
+	"wathet":    {900: "#072B3D"},
+	"turquoise": {900: "#02312A"},
+	"green":     {900: "#022C07"},
+	"lime":      {900: "#262E00"},
+	"yellow":    {900: "#382201"},
+	"orange":    {900: "#3B1A02"},
+	"red":       {900: "#590603"},
+	"carmine":   {900: "#550C35"},
+	"violet":    {900: "#520052"},
+	"purple":    {900: "#2F0080"},
+	"indigo":    {900: "#151B70"},
+	"sunflower": {50: "#FFFFDB", 600: "#8F7C00", 900: "#2C2502"},
+}
 
 // colorValue maps a colour name (red, red-500, grey, default) to CSS.
 func colorValue(name string) string {
 	name = strings.ToLower(name)
-	if name == "default" {
+	switch name {
+	case "default":
 		return "#1F2329"
+	case "white", "bg-white":
+		return "#FFFFFF"
 	}
-	hue, shade, _ := strings.Cut(name, "-")
-	p, ok := palette[hue]
-	if !ok {
+	hue, shade, hasShade := strings.Cut(name, "-")
+	anchors := map[int]string{}
+	if p, ok := palette[hue]; ok {
+		anchors[50], anchors[100], anchors[500], anchors[600] = p[0], p[1], p[2], p[3]
+	}
+	for k, v := range shadeAnchors[hue] {
+		anchors[k] = v
+	}
+	if len(anchors) == 0 {
 		return "inherit"
 	}
-	if i, ok := shadeIndex[shade]; ok {
-		return p[i]
+	if !hasShade {
+		if c, ok := anchors[600]; ok {
+			return c
+		}
+		return "inherit"
 	}
-	return p[3]
+	n, err := strconv.Atoi(shade)
+	if err != nil || n < 0 || n > 1000 {
+		return "inherit"
+	}
+	if c, ok := anchors[n]; ok {
+		return c
+	}
+	lo, hi := -1, -1
+	for k := range anchors {
+		if k < n && (lo < 0 || k > lo) {
+			lo = k
+		}
+		if k > n && (hi < 0 || k < hi) {
+			hi = k
+		}
+	}
+	switch {
+	case lo < 0 && hi < 0:
+		return "inherit"
+	case lo < 0:
+		return anchors[hi]
+	case hi < 0:
+		return anchors[lo]
+	}
+	return mix(anchors[lo], anchors[hi], float64(n-lo)/float64(hi-lo))
+}
+
+// mix blends two #RRGGBB colours, t of the way from a to b.
+func mix(a, b string, t float64) string {
+	var ca, cb [3]int64
+	for i := 0; i < 3; i++ {
+		ca[i], _ = strconv.ParseInt(a[1+2*i:3+2*i], 16, 32)
+		cb[i], _ = strconv.ParseInt(b[1+2*i:3+2*i], 16, 32)
+	}
+	out := "#"
+	for i := 0; i < 3; i++ {
+		out += fmt.Sprintf("%02X", int64(float64(ca[i])+(float64(cb[i]-ca[i]))*t+0.5))
+	}
+	return out
 }
 
 // CSS returns the stylesheet of rendered messages; classes are prefixed
