@@ -565,6 +565,9 @@ func (r *renderer) imgCombination(el map[string]any) string {
 	return b.String()
 }
 
+// columnSet draws columns in a row at the width of a desktop card; flex_mode
+// is how the client adapts them to a narrow screen (stack, wrap, two or
+// three a row), which the stylesheet applies to narrow cards.
 func (r *renderer) columnSet(el map[string]any) string {
 	var b strings.Builder
 	mode, _ := el["flex_mode"].(string)
@@ -587,9 +590,6 @@ func (r *renderer) columnSet(el map[string]any) string {
 			case cssLength.MatchString(w):
 				flex = "0 0 " + w
 			}
-		}
-		if mode == "stretch" || mode == "bisect" || mode == "trisect" || mode == "flow" {
-			flex = "" // the set's mode decides
 		}
 		cbg, _ := cm["background_style"].(string)
 		va, _ := cm["vertical_align"].(string)

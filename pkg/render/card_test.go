@@ -203,3 +203,18 @@ func FuzzCard(f *testing.F) {
 		}
 	})
 }
+
+// TestColumnSetModes: columns sit in a row at desktop width whatever the
+// flex_mode; the mode applies to narrow cards, through the stylesheet.
+func TestColumnSetModes(t *testing.T) {
+	out := render.Card([]byte(`{"schema":"2.0","body":{"elements":[{"tag":"column_set","flex_mode":"stretch","columns":[
+	{"tag":"column","width":"weighted","weight":2,"elements":[]},{"tag":"column","width":"auto","elements":[]},{"tag":"column","width":"120px","elements":[]}]}]}}`), render.Options{})
+	for _, want := range []string{`<div class="fp-colset fp-flex-stretch">`, `style="flex:2 1 0"`, `style="flex:0 1 auto"`, `style="flex:0 0 120px"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in %s", want, out)
+		}
+	}
+	if !strings.Contains(render.CSS(), "@container (max-width:420px){.fp-flex-stretch{flex-direction:column}") {
+		t.Error("no narrow-card rule for stretch")
+	}
+}

@@ -146,10 +146,11 @@ func buildCSS() string {
 .fp-figure{margin:0}.fp-img{display:block;width:100%;border-radius:4px}.fp-img-title{font-weight:600;margin-bottom:4px}
 .fp-img-missing{display:flex;align-items:center;justify-content:center;aspect-ratio:2/1;background:#EFF0F1;color:#8F959E;border-radius:4px;font-size:12px}
 .fp-note .fp-img-missing{width:16px;height:16px;aspect-ratio:auto;font-size:0}
-.fp-colset{display:flex;gap:8px;border-radius:6px}.fp-flex-none>.fp-col{min-width:0}
-.fp-flex-stretch{flex-direction:column}.fp-flex-stretch>.fp-col{flex:1 1 auto}
-.fp-flex-flow{flex-wrap:wrap}.fp-flex-flow>.fp-col{flex:0 1 auto}
-.fp-flex-bisect{display:grid;grid-template-columns:repeat(2,minmax(0,1fr))}.fp-flex-trisect{display:grid;grid-template-columns:repeat(3,minmax(0,1fr))}
+.fp-colset{display:flex;gap:8px;border-radius:6px}.fp-colset>.fp-col{min-width:0}
+.fp-body{container-type:inline-size}
+@container (max-width:420px){.fp-flex-stretch{flex-direction:column}.fp-flex-stretch>.fp-col{flex:1 1 auto!important}
+.fp-flex-flow{flex-wrap:wrap}.fp-flex-flow>.fp-col{flex:0 1 auto!important}
+.fp-flex-bisect{display:grid;grid-template-columns:repeat(2,minmax(0,1fr))}.fp-flex-trisect{display:grid;grid-template-columns:repeat(3,minmax(0,1fr))}}
 .fp-col{min-width:0;display:flex;flex-direction:column;gap:4px;border-radius:6px;box-sizing:border-box}
 .fp-valign-center{justify-content:center}.fp-valign-bottom{justify-content:flex-end}
 .fp-with-icon{display:flex;gap:4px;align-items:flex-start}.fp-with-icon>.fp-icon,.fp-with-icon>.fp-icon-img{flex:none;margin-top:3px}
