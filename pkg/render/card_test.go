@@ -218,3 +218,13 @@ func TestColumnSetModes(t *testing.T) {
 		t.Error("no narrow-card rule for stretch")
 	}
 }
+
+// TestMessageRecovers: a message whose drawing fails yields a notice, not
+// a crash of the page that serves it.
+func TestMessageRecovers(t *testing.T) {
+	o := render.Options{PersonName: func(string) string { panic("boom") }}
+	out := render.Message("interactive", []byte(`{"elements":[{"tag":"person","user_id":"ou_1"}]}`), o)
+	if !strings.Contains(out, "could not be drawn") {
+		t.Errorf("got %s", out)
+	}
+}
