@@ -404,6 +404,19 @@ func (l *linter) element(v any, path string, root bool) {
 	}
 	l.elementID(t, path)
 	l.props(t, path, spec.Props, root)
+	for _, k := range slices.Sorted(maps.Keys(t)) {
+		if shape, list := ShapeOf(tag, k); shape != nil {
+			if list {
+				if items, ok := t[k].([]any); ok {
+					for i, it := range items {
+						l.shape(it, fmt.Sprintf("%s.%s[%d]", path, k, i), shape)
+					}
+				}
+			} else {
+				l.shape(t[k], path+"."+k, shape)
+			}
+		}
+	}
 	switch tag {
 	case "img":
 		if _, ok := t["alt"]; !ok && !l.v2 {
@@ -475,6 +488,38 @@ func (l *linter) element(v any, path string, root bool) {
 }
 
 var fieldProps = parseProps("is_short:b text:t!")
+
+// shape checks a plain object against its shape: in 2.0, unknown keys (an
+// error for strictly documented shapes, else a warning); kinds and enums.
+func (l *linter) shape(v any, path string, s *Shape) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		l.strict(path, "type", codeParse, fmt.Sprintf("must be an object, not %s", jsonType(v)))
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		p, ok := s.Props[k]
+		if !ok {
+			switch {
+			case !l.v2:
+			case s.Strict:
+				l.add(path+"."+k, "unknown-property", codeParse, fmt.Sprintf("%q is not a documented property here; schema 2.0 rejects unknown properties", k))
+			default:
+				l.warn(path+"."+k, "unknown-property", codeParse, fmt.Sprintf("%q is not a documented property here", k))
+			}
+			continue
+		}
+		if p.Kind == KText || p.Kind == KElements {
+			continue // checked with the element
+		}
+		l.value(m[k], path+"."+k, p, false)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Props)) {
+		if _, ok := m[k]; s.Props[k].Required && !ok {
+			l.add(path+"."+k, "required", codeParse, "required property missing")
+		}
+	}
+}
 
 func (l *linter) options(v any, path string, text bool) {
 	list, ok := v.([]any)

@@ -69,6 +69,11 @@ func TestLintFindings(t *testing.T) {
 		{"flex_mode", v2(`{"tag":"column_set","flex_mode":"grid","columns":[]}`), `body.elements[0].flex_mode: "grid" is not one of none, stretch, flow, bisect, trisect`, 200621},
 		{"markdown needs content", v2(`{"tag":"markdown"}`), `body.elements[0].content: required property missing`, 200621},
 		{"type", v2(`{"tag":"table","page_size":"5","columns":[],"rows":[]}`), `body.elements[0].page_size: must be a number, not a string`, 200621},
+		{"unknown column key", v2(`{"tag":"table","columns":[{"name":"a","colour":"red"}],"rows":[]}`), `body.elements[0].columns[0].colour: "colour" is not a documented property`, 200621},
+		{"unknown confirm key", v2(`{"tag":"button","text":{"tag":"plain_text","content":"x"},"confirm":{"title":{"tag":"plain_text","content":"t"},"ok":"y"}}`), `body.elements[0].confirm.ok:`, 200621},
+		{"bare confirm title", v2(`{"tag":"button","text":{"tag":"plain_text","content":"x"},"confirm":{"title":"t"}}`), `body.elements[0].confirm.title: a text object is wanted`, 200621},
+		{"header_style enum", v2(`{"tag":"table","columns":[],"rows":[],"header_style":{"text_align":"middle"}}`), `body.elements[0].header_style.text_align: "middle" is not one of left, center, right`, 200621},
+		{"img_list key", v2(`{"tag":"img_combination","combination_mode":"double","img_list":[{"transparent":true}]}`), `body.elements[0].img_list[0].img_key: required property missing`, 200621},
 		{"i18n_elements in v2", `{"schema":"2.0","i18n_elements":{"zh_cn":[]}}`, `i18n_elements: unknown field`, 200621},
 	} {
 		fs := card.Lint([]byte(tc.card), card.App)
@@ -120,6 +125,7 @@ func TestLintAccepts(t *testing.T) {
 		{"all v1 components", readFile(t, "testdata/all-v1.json"), "alt"},
 		{"collapsible title as markdown", v2(`{"tag":"collapsible_panel","expanded":true,"header":{"title":{"tag":"markdown","content":"**t**"}},"elements":[{"tag":"markdown","content":"x"}]}`), ""},
 		{"custom colours", `{"schema":"2.0","config":{"style":{"color":{"cus-0":{"light_mode":"rgba(5,157,178,0.52)","dark_mode":"rgba(78,23,108,0.49)"}}}},"body":{"elements":[{"tag":"column_set","background_style":"cus-0","columns":[]}]}}`, ""},
+		{"unknown behavior key warns", v2(`{"tag":"button","text":{"tag":"plain_text","content":"x"},"behaviors":[{"type":"callback","value":{},"extra":1}]}`), "extra"},
 		{"template", `{"type":"template","data":{"template_id":"AAq1","template_variable":{"x":1}}}`, ""},
 	} {
 		fs := card.Lint([]byte(tc.card), card.App)

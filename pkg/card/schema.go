@@ -241,3 +241,67 @@ var (
 	headerV1Props = sync.OnceValue(func() map[string]Prop { return parseProps(headerV1) })
 	bodyV2Props   = sync.OnceValue(func() map[string]Prop { return parseProps(bodyV2) })
 )
+
+// Shape describes a property that holds a plain object (or a list of
+// them) rather than a tagged element: its keys in 2.0. Strict shapes are
+// documented in full, and an unknown key is an error (200621); for the
+// others the docs are thinner and an unknown key is a warning.
+type Shape struct {
+	Props  map[string]Prop
+	Strict bool
+}
+
+var shapeSrc = map[string]struct {
+	props  string
+	strict bool
+}{
+	"confirm":        {"title:t text:t", true},
+	"border":         {"color:s corner_radius:x", true},
+	"multi_url":      {"url:s pc_url:s ios_url:s android_url:s", true},
+	"action":         {"multi_url:o", true},
+	"table_column":   {"name:s display_name:s width:s data_type:s format:o date_format:s horizontal_align:s=" + align + " vertical_align:s=" + valign, true},
+	"header_style":   {"text_align:s=" + align + " text_size:s background_style:s text_color:s bold:b lines:i", true},
+	"number_format":  {"precision:i symbol:s separator:b", true},
+	"checked_style":  {"show_strikethrough:b opacity:n", true},
+	"img_list_item":  {"img_key:s! transparent:b", true},
+	"person_item":    {"id:s!", true},
+	"behavior":       {"type:s=open_url|callback|form_action? default_url:s pc_url:s ios_url:s android_url:s value:x behavior:s", false},
+	"option":         {"text:t value:x icon:o multi_url:o img_key:s disabled:b disabled_tips:o hover_tips:o", false},
+	"panel_header":   {"title:x background_color:s icon:o icon_position:s icon_expanded_angle:n icon_size:s padding:x position:s vertical_align:s width:x", false},
+	"button_area":    {"pc_display_rule:s buttons:a", false},
+	"ud_icon":        {"token:s style:o", false},
+}
+
+// shapeOf names the shape of tag.prop ("[]" after prop: each entry of a
+// list). Tag "*" applies to every tag.
+var shapeOf = map[string]string{
+	"*.confirm": "confirm", "*.behaviors[]": "behavior", "*.multi_url": "multi_url", "*.border": "border",
+	"column_set.action": "action", "column.action": "action",
+	"table.columns[]": "table_column", "table.header_style": "header_style",
+	"checker.checked_style": "checked_style", "checker.button_area": "button_area",
+	"img_combination.img_list[]": "img_list_item", "person_list.persons[]": "person_item", "person_list.ud_icon": "ud_icon",
+	"select_static.options[]": "option", "multi_select_static.options[]": "option", "overflow.options[]": "option",
+	"select_person.options[]": "option", "multi_select_person.options[]": "option", "select_img.options[]": "option",
+	"collapsible_panel.header": "panel_header",
+}
+
+var shapes = sync.OnceValue(func() map[string]*Shape {
+	m := map[string]*Shape{}
+	for name, s := range shapeSrc {
+		m[name] = &Shape{Props: parseProps(s.props), Strict: s.strict}
+	}
+	return m
+})
+
+// ShapeOf returns the shape of a tag's property, or nil.
+func ShapeOf(tag, prop string) (shape *Shape, list bool) {
+	for _, k := range []string{tag + "." + prop, "*." + prop} {
+		if n, ok := shapeOf[k]; ok {
+			return shapes()[n], false
+		}
+		if n, ok := shapeOf[k+"[]"]; ok {
+			return shapes()[n], true
+		}
+	}
+	return nil, false
+}
