@@ -255,21 +255,21 @@ var shapeSrc = map[string]struct {
 	props  string
 	strict bool
 }{
-	"confirm":        {"title:t text:t", true},
-	"border":         {"color:s corner_radius:x", true},
-	"multi_url":      {"url:s pc_url:s ios_url:s android_url:s", true},
-	"action":         {"multi_url:o", true},
-	"table_column":   {"name:s display_name:s width:s data_type:s format:o date_format:s horizontal_align:s=" + align + " vertical_align:s=" + valign, true},
-	"header_style":   {"text_align:s=" + align + " text_size:s background_style:s text_color:s bold:b lines:i", true},
-	"number_format":  {"precision:i symbol:s separator:b", true},
-	"checked_style":  {"show_strikethrough:b opacity:n", true},
-	"img_list_item":  {"img_key:s! transparent:b", true},
-	"person_item":    {"id:s!", true},
-	"behavior":       {"type:s=open_url|callback|form_action? default_url:s pc_url:s ios_url:s android_url:s value:x behavior:s", false},
-	"option":         {"text:t value:x icon:o multi_url:o img_key:s disabled:b disabled_tips:o hover_tips:o", false},
-	"panel_header":   {"title:x background_color:s icon:o icon_position:s icon_expanded_angle:n icon_size:s padding:x position:s vertical_align:s width:x", false},
-	"button_area":    {"pc_display_rule:s buttons:a", false},
-	"ud_icon":        {"token:s style:o", false},
+	"confirm":       {"title:t text:t", true},
+	"border":        {"color:s corner_radius:x", true},
+	"multi_url":     {"url:s pc_url:s ios_url:s android_url:s", true},
+	"action":        {"multi_url:o", true},
+	"table_column":  {"name:s display_name:s width:s data_type:s format:o date_format:s horizontal_align:s=" + align + " vertical_align:s=" + valign, true},
+	"header_style":  {"text_align:s=" + align + " text_size:s background_style:s text_color:s bold:b lines:i", true},
+	"number_format": {"precision:i symbol:s separator:b", true},
+	"checked_style": {"show_strikethrough:b opacity:n", true},
+	"img_list_item": {"img_key:s! transparent:b", true},
+	"person_item":   {"id:s!", true},
+	"behavior":      {"type:s=open_url|callback|form_action? default_url:s pc_url:s ios_url:s android_url:s value:x behavior:s", false},
+	"option":        {"text:t value:x icon:o multi_url:o img_key:s disabled:b disabled_tips:o hover_tips:o", false},
+	"panel_header":  {"title:x background_color:s icon:o icon_position:s icon_expanded_angle:n icon_size:s padding:x position:s vertical_align:s width:x", false},
+	"button_area":   {"pc_display_rule:s buttons:a", false},
+	"ud_icon":       {"token:s style:o", false},
 }
 
 // shapeOf names the shape of tag.prop ("[]" after prop: each entry of a
