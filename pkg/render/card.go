@@ -265,9 +265,9 @@ func (r *renderer) text(v any) string {
 	content = r.localized(t, "i18n", r.localized(t, "i18n_content", content))
 	switch t["tag"] {
 	case "lark_md":
-		return Markdown(content, false)
+		return markdown(content, false, r.colors)
 	case "markdown":
-		return Markdown(content, true)
+		return markdown(content, true, r.colors)
 	}
 	out := strings.ReplaceAll(html.EscapeString(sanitize(content)), "\n", "<br>")
 	var cls []string
@@ -348,7 +348,7 @@ func (r *renderer) element(v any) string {
 		if im, ok := el["icon"].(map[string]any); ok {
 			icon = r.icon(im, "fp-inline-icon")
 		}
-		body := Markdown(content, true)
+		body := markdown(content, true, r.colors)
 		if icon != "" {
 			body = `<div class="fp-with-icon">` + icon + `<div>` + body + `</div></div>`
 		}

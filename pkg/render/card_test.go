@@ -228,3 +228,12 @@ func TestMessageRecovers(t *testing.T) {
 		t.Errorf("got %s", out)
 	}
 }
+
+func TestCustomColours(t *testing.T) {
+	out := render.Card([]byte(`{"schema":"2.0","config":{"style":{"color":{"cus-0":{"light_mode":"rgba(5,157,178,0.52)","dark_mode":"rgba(1,1,1,1)"}}}},"body":{"elements":[
+	{"tag":"markdown","content":"<font color='cus-0'>x</font>"},{"tag":"div","text":{"tag":"plain_text","content":"y","text_color":"cus-0"}},
+	{"tag":"interactive_container","background_style":"cus-0","elements":[]}]}}`), render.Options{})
+	if n := strings.Count(out, "rgba(5,157,178,0.52)"); n != 3 {
+		t.Errorf("custom colour used %d times, want 3:\n%s", n, out)
+	}
+}

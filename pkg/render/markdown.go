@@ -99,7 +99,7 @@ func safeURL(u string) string {
 }
 
 // inline renders one line of Feishu markdown. v2 enables 2.0-only syntax.
-func inline(s string) string {
+func inline(s string, colors map[string]string) string {
 	var held []string
 	hold := func(h string) string {
 		held = append(held, h)
@@ -148,7 +148,12 @@ func inline(s string) string {
 	opened := 0
 	s = fontOpen().ReplaceAllStringFunc(s, func(m string) string {
 		opened++
-		return hold(fmt.Sprintf(`<span class="fp-font" style="color:%s">`, colorValue(fontOpen().FindStringSubmatch(m)[1])))
+		name := fontOpen().FindStringSubmatch(m)[1]
+		c, ok := colors[name]
+		if !ok {
+			c = colorValue(name)
+		}
+		return hold(fmt.Sprintf(`<span class="fp-font" style="color:%s">`, html.EscapeString(c)))
 	})
 	s = fontClose().ReplaceAllStringFunc(s, func(m string) string {
 		if opened == 0 {
@@ -210,12 +215,17 @@ func link(href, text string) string {
 
 // Markdown renders Feishu markdown (lark_md, or the markdown element) as
 // HTML. block enables headings, quotes, lists and fenced code.
-func Markdown(s string, block bool) string {
+func Markdown(s string, block bool) string { return markdown(s, block, nil) }
+
+// markdown is Markdown with the card's custom colours (config.style.color)
+// for <font color>.
+func markdown(s string, block bool, colors map[string]string) string {
+	inl := func(x string) string { return inline(x, colors) }
 	s = strings.ReplaceAll(sanitize(s), "\r\n", "\n")
 	if !block {
 		lines := strings.Split(s, "\n")
 		for i, l := range lines {
-			lines[i] = inline(l)
+			lines[i] = inl(l)
 		}
 		return strings.Join(lines, "<br>")
 	}
@@ -259,7 +269,7 @@ func Markdown(s string, block bool) string {
 			i--
 			b.WriteString(`<table class="fp-md-table"><thead><tr>`)
 			for _, c := range rows[0] {
-				b.WriteString("<th>" + inline(c) + "</th>")
+				b.WriteString("<th>" + inl(c) + "</th>")
 			}
 			b.WriteString("</tr></thead><tbody>")
 			for n, r := range rows[1:] {
@@ -268,7 +278,7 @@ func Markdown(s string, block bool) string {
 				}
 				b.WriteString("<tr>")
 				for _, c := range r {
-					b.WriteString("<td>" + inline(c) + "</td>")
+					b.WriteString("<td>" + inl(c) + "</td>")
 				}
 				b.WriteString("</tr>")
 			}
@@ -293,7 +303,7 @@ func Markdown(s string, block bool) string {
 				b.WriteString("<" + kind + ">")
 				list = append(list, kind)
 			}
-			b.WriteString("<li>" + inline(m[3]) + "</li>")
+			b.WriteString("<li>" + inl(m[3]) + "</li>")
 			continue
 		}
 		closeLists()
@@ -306,10 +316,10 @@ func Markdown(s string, block bool) string {
 		case headingMD().MatchString(l):
 			endPara()
 			m := headingMD().FindStringSubmatch(l)
-			fmt.Fprintf(&b, "<h%d>%s</h%d>", len(m[1]), inline(m[2]), len(m[1]))
+			fmt.Fprintf(&b, "<h%d>%s</h%d>", len(m[1]), inl(m[2]), len(m[1]))
 		case quoteMD().MatchString(l):
 			endPara()
-			b.WriteString("<blockquote>" + inline(quoteMD().FindStringSubmatch(l)[1]) + "</blockquote>")
+			b.WriteString("<blockquote>" + inl(quoteMD().FindStringSubmatch(l)[1]) + "</blockquote>")
 		default:
 			if para {
 				b.WriteString("<br>")
@@ -317,7 +327,7 @@ func Markdown(s string, block bool) string {
 				b.WriteString("<p>")
 				para = true
 			}
-			b.WriteString(inline(l))
+			b.WriteString(inl(l))
 		}
 	}
 	endPara()

@@ -88,7 +88,7 @@ func (r *renderer) cell(col map[string]any, v any) string {
 		}
 		return `<td class="fp-num">` + number(f, prec, sep) + `</td>`
 	case "lark_md", "markdown":
-		return `<td>` + Markdown(str(v), false) + `</td>`
+		return `<td>` + markdown(str(v), false, r.colors) + `</td>`
 	case "options":
 		var b strings.Builder
 		b.WriteString(`<td>`)
