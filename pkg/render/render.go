@@ -1,8 +1,10 @@
 // Package render draws Feishu messages as HTML, the way the Feishu client
 // shows them, for the sandbox inbox and the offline preview: cards (JSON
-// 1.0 and 2.0: header, markdown, div and fields, column_set, hr, note, img,
-// buttons, table), text and post messages. Colours and sizes follow Feishu's
-// published colour table and design notes; see CSS.
+// 1.0 and 2.0, every documented component, form controls drawn disabled as
+// they look before anyone touches them, multilingual cards in a chosen
+// locale), text and post messages. Colours and sizes follow Feishu's
+// published colour table and design notes; see CSS. No input makes it
+// panic, and card values reach style attributes only once checked.
 package render
 
 import (
