@@ -244,7 +244,7 @@ func Page(title string, bodies ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="%s">
-<title>%s</title><style>%sbody{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:stretch;max-width:600px}
+<title>%s</title><style>%sbody{margin:0;padding:24px;background:#F5F6F7}.fp-preview{display:flex;flex-direction:column;gap:16px;align-items:flex-start}.fp-preview>.fp-card{align-self:stretch}
 %s</style></head><body><div class="fp-preview">`, html.EscapeString(CSP), html.EscapeString(title), fontFace(title+strings.Join(bodies, "")), CSS())
 	for _, body := range bodies {
 		b.WriteString(body)
