@@ -6,10 +6,10 @@ BIN      := bin/feishu-push
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION)
 # Fuzz targets, as package:Target. `make test` runs each briefly.
-FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate
+FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate ./pkg/render:FuzzMarkdown ./pkg/render:FuzzCard
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit fuzz lint demo bench race screenshot man clean
+.PHONY: all build install test unit fuzz lint corpus demo bench race screenshot man clean
 
 all: build
 
@@ -33,6 +33,11 @@ fuzz:
 		echo "fuzz $$name ($(FUZZTIME))"; \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME); \
 	done
+
+## corpus: run the shared corpus of real cards (../shared/cards-corpus, or CARDS_CORPUS=dir) through
+## lint, the fake Feishu and the renderer; skipped with a message when the folder is absent
+corpus:
+	$(GO) test -count=1 -run 'Corpus' -v ./pkg/card ./pkg/feishutest ./pkg/render
 
 lint:
 	@out=$$(gofmt -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
