@@ -37,7 +37,8 @@ func TestPNG(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	for _, c := range []chart.Chart{
-		{Type: "pie", X: []string{"a"}, Series: []chart.Series{{Values: []float64{1}}}},
+		{Type: "donut", X: []string{"a"}, Series: []chart.Series{{Values: []float64{1}}}},
+		{Type: "pie", X: []string{"a"}, Series: []chart.Series{{Values: []float64{1}}, {Values: []float64{2}}}},
 		{Type: "line", Series: []chart.Series{{Values: []float64{1}}}},
 		{Type: "line", X: []string{"a"}},
 		{Type: "line", X: []string{"a", "b"}, Series: []chart.Series{{Name: "s", Values: []float64{1}}}},

@@ -1,0 +1,128 @@
+package vchart
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Ticks returns round tick values (1, 2 or 5 times a power of ten apart)
+// covering lo..hi with about n intervals.
+func Ticks(lo, hi float64, n int) []float64 {
+	if n < 1 {
+		n = 1
+	}
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	if hi == lo {
+		if hi == 0 {
+			hi = 1
+		} else if hi > 0 {
+			lo = 0
+		} else {
+			hi = 0
+		}
+	}
+	step := niceStep((hi - lo) / float64(n))
+	start := math.Floor(lo/step+1e-9) * step
+	end := math.Ceil(hi/step-1e-9) * step
+	var out []float64
+	for i := 0; ; i++ {
+		v := start + float64(i)*step
+		if v > end+step/2 || i > 100 {
+			break
+		}
+		out = append(out, cleanFloat(v, step))
+	}
+	return out
+}
+
+func niceStep(raw float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m == 2.5 && p < 10 {
+			continue // 0.25 steps need two decimals
+		}
+		if raw <= m*p*(1+1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// cleanFloat removes the float noise of repeated additions.
+func cleanFloat(v, step float64) float64 {
+	d := decimalsFor(step)
+	p := math.Pow(10, float64(d))
+	return math.Round(v*p) / p
+}
+
+func decimalsFor(step float64) int {
+	d := 0
+	for d < 6 && math.Abs(step*math.Pow(10, float64(d))-math.Round(step*math.Pow(10, float64(d)))) > 1e-6 {
+		d++
+	}
+	return d
+}
+
+// TickLabel formats a tick value v on an axis whose ticks are step apart:
+// thousands separators (12,500), or 万 and 亿 for Chinese money (1.25万).
+func TickLabel(v, step float64, money bool) string {
+	if v == 0 {
+		return "0"
+	}
+	if money {
+		a := math.Max(math.Abs(v), step)
+		switch {
+		case a >= 1e8:
+			return Group(v/1e8, decimalsFor(step/1e8)) + "亿"
+		case a >= 1e4:
+			return Group(v/1e4, decimalsFor(step/1e4)) + "万"
+		}
+	}
+	return Group(v, decimalsFor(step))
+}
+
+// ValueLabel formats a data value compactly for a label on a bar or slice:
+// 32,000 or 3.2万, with at most two decimals.
+func ValueLabel(v float64, money bool) string {
+	if money && math.Abs(v) >= 1e4 {
+		if math.Abs(v) >= 1e8 {
+			return trimZeros(Group(v/1e8, 2)) + "亿"
+		}
+		return trimZeros(Group(v/1e4, 2)) + "万"
+	}
+	d := 0
+	if v != math.Trunc(v) {
+		d = 2
+	}
+	return trimZeros(Group(v, d))
+}
+
+func trimZeros(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// Group writes v with d decimals and a comma between thousands.
+func Group(v float64, d int) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', d, 64)
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && strings.Trim(s, "0.") != "" {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
