@@ -1,28 +1,24 @@
-// Package chart draws the dashboard chart to PNG, in process and in pure Go
-// (gonum.org/v1/plot's image canvas), with an embedded font that covers
-// Chinese. The layout is pkg/vchart's, the same as the SVG the sandbox and
-// preview draw for a native chart element.
+// Package chart draws the dashboard chart to PNG, in process and in pure Go,
+// with an embedded font that covers Chinese. The layout is pkg/vchart's,
+// the same as the SVG the sandbox and preview draw for a native chart
+// element; this package rasterizes it with golang.org/x/image (vector for
+// shapes, sfnt for glyph outlines, so rotated labels are real text).
 //
-// Only the canvas packages of gonum.org/v1/plot are used, not its plot
-// package, whose init parses a dozen embedded Liberation fonts: a command
-// that draws no chart pays nothing at start-up, and the font is parsed on
-// first use.
+// gonum.org/v1/plot was considered: its image canvas rests on
+// github.com/golang/freetype (archived) through git.sr.ht/~sbinet/gg, and its
+// plot package's init parses a dozen embedded fonts, so it is not used.
+// Nothing here runs at start-up: the font is parsed on first use.
 package chart
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"image/color"
-	"math"
 	"strconv"
 	"sync"
 
-	"golang.org/x/image/font/opentype"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/vgimg"
+	"golang.org/x/image/font/sfnt"
 
 	"github.com/feishu-push/feishu-push/pkg/vchart"
 )
@@ -55,7 +51,7 @@ var fontData []byte
 
 var (
 	fontOnce sync.Once
-	fontFace *opentype.Font
+	fontFace *sfnt.Font
 	fontErr  error
 )
 
@@ -65,11 +61,11 @@ func FontTTF() ([]byte, error) { return firstFace(fontData) }
 
 // Font returns the embedded font, parsed on first use only: commands that
 // draw no chart never pay for it.
-func Font() (*opentype.Font, error) {
+func Font() (*sfnt.Font, error) {
 	fontOnce.Do(func() {
 		var ttf []byte
 		if ttf, fontErr = firstFace(fontData); fontErr == nil {
-			fontFace, fontErr = opentype.Parse(ttf)
+			fontFace, fontErr = sfnt.Parse(ttf)
 		}
 	})
 	return fontFace, fontErr
@@ -122,89 +118,6 @@ func PNG(c *Chart) ([]byte, error) {
 		return nil, err
 	}
 	return Render(sc, Scale)
-}
-
-// Render draws a scene to PNG, scale pixels per scene unit.
-func Render(s *vchart.Scene, scale float64) ([]byte, error) {
-	f, err := Font()
-	if err != nil {
-		return nil, fmt.Errorf("chart font: %v", err)
-	}
-	w, h := s.W*scale, s.H*scale
-	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(w), vg.Length(h)), vgimg.UseDPI(72))
-	pt := func(p vchart.Point) vg.Point { return vg.Point{X: vg.Length(p.X * scale), Y: vg.Length(h - p.Y*scale)} }
-	faces := map[float64]font.Face{}
-	face := func(size float64) font.Face {
-		if fc, ok := faces[size]; ok {
-			return fc
-		}
-		fc := font.Face{Font: font.Font{Typeface: "WenQuanYi Micro Hei", Size: vg.Length(size * scale)}, Face: f}
-		faces[size] = fc
-		return fc
-	}
-	for _, sh := range s.Shapes {
-		var path vg.Path
-		switch sh.Kind {
-		case vchart.KindRect:
-			path.Move(pt(vchart.Point{X: sh.X, Y: sh.Y}))
-			path.Line(pt(vchart.Point{X: sh.X + sh.W, Y: sh.Y}))
-			path.Line(pt(vchart.Point{X: sh.X + sh.W, Y: sh.Y + sh.H}))
-			path.Line(pt(vchart.Point{X: sh.X, Y: sh.Y + sh.H}))
-			path.Close()
-		case vchart.KindLine, vchart.KindPath, vchart.KindPolygon:
-			for i, p := range sh.Pts {
-				if i == 0 {
-					path.Move(pt(p))
-				} else {
-					path.Line(pt(p))
-				}
-			}
-			if sh.Kind == vchart.KindPolygon {
-				path.Close()
-			}
-		case vchart.KindCircle:
-			c := pt(vchart.Point{X: sh.X, Y: sh.Y})
-			path.Move(vg.Point{X: c.X + vg.Length(sh.R*scale), Y: c.Y})
-			path.Arc(c, vg.Length(sh.R*scale), 0, 2*math.Pi)
-			path.Close()
-		case vchart.KindText:
-			fc := face(sh.Size)
-			if sh.Bold {
-				fc.Font.Weight = 700 // the face has no bold; the weight is nominal
-			}
-			dx := 0.0
-			switch sh.Anchor {
-			case vchart.Middle:
-				dx = -float64(fc.Width(sh.Text)) / 2
-			case vchart.End:
-				dx = -float64(fc.Width(sh.Text))
-			}
-			cv.Push()
-			cv.SetColor(parseColor(sh.Fill, 0))
-			cv.Translate(pt(vchart.Point{X: sh.X, Y: sh.Y}))
-			cv.Rotate(-sh.Angle * math.Pi / 180)
-			cv.FillString(fc, vg.Point{X: vg.Length(dx)}, sh.Text)
-			if sh.Bold { // a second pass, a hair to the right, reads as bold
-				cv.FillString(fc, vg.Point{X: vg.Length(dx + 0.6*scale/2)}, sh.Text)
-			}
-			cv.Pop()
-			continue
-		}
-		if sh.Fill != "" && sh.Kind != vchart.KindLine && sh.Kind != vchart.KindPath {
-			cv.SetColor(parseColor(sh.Fill, sh.Opacity))
-			cv.Fill(path)
-		}
-		if sh.Stroke != "" && sh.LineWidth > 0 {
-			cv.SetColor(parseColor(sh.Stroke, 0))
-			cv.SetLineWidth(vg.Length(sh.LineWidth * scale))
-			cv.Stroke(path)
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: cv}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("drawing the chart: %v", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // parseColor reads "#RGB" or "#RRGGBB" with an opacity (0 means opaque).
