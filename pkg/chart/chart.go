@@ -37,12 +37,12 @@ type (
 	Series = vchart.Series
 )
 
-// Size of the PNG, in pixels: 8:5, inside Feishu's recommended 1500×3000 and
+// Size of the PNG, in pixels: 2:1, inside Feishu's recommended 1500×3000 and
 // its 16:9 height-to-width limit for card images. It is drawn at twice the
 // layout's size (Scale), so it stays sharp when the client scales it down.
 const (
 	Width  = 1200
-	Height = 750
+	Height = 600
 	Scale  = 2
 )
 

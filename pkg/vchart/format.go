@@ -24,7 +24,7 @@ func Ticks(lo, hi float64, n int) []float64 {
 			hi = 0
 		}
 	}
-	step := niceStep((hi - lo) / float64(n))
+	step := niceStep(lo, hi, n)
 	start := math.Floor(lo/step+1e-9) * step
 	end := math.Ceil(hi/step-1e-9) * step
 	var out []float64
@@ -38,17 +38,27 @@ func Ticks(lo, hi float64, n int) []float64 {
 	return out
 }
 
-func niceStep(raw float64) float64 {
+// niceStep picks the round step (1, 2, 2.5 or 5 times a power of ten)
+// whose ticks over lo..hi come closest to n intervals, then waste least.
+func niceStep(lo, hi float64, n int) float64 {
+	raw := (hi - lo) / float64(n)
 	p := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m == 2.5 && p < 10 {
-			continue // 0.25 steps need two decimals
-		}
-		if raw <= m*p*(1+1e-9) {
-			return m * p
+	best, bestScore := 0.0, math.Inf(1)
+	for _, q := range []float64{p / 10, p, p * 10} {
+		for _, m := range []float64{1, 2, 2.5, 5} {
+			step := m * q
+			if m == 2.5 && q < 10 {
+				continue // quarter steps below 10 need a second decimal
+			}
+			k := math.Ceil(hi/step-1e-9) - math.Floor(lo/step+1e-9)
+			waste := (k*step - (hi - lo)) / (hi - lo)
+			score := math.Abs(k-float64(n)) + waste
+			if score < bestScore {
+				best, bestScore = step, score
+			}
 		}
 	}
-	return 10 * p
+	return best
 }
 
 // cleanFloat removes the float noise of repeated additions.

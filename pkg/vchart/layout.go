@@ -237,6 +237,13 @@ func (p *plot) drawCartesian(l *layout, w, h float64) {
 	n := len(p.cats)
 	slot := (x1 - x0) / float64(n)
 	cl := fitCategories(p.cats, slot, (h-l.top)*0.4)
+	if cl.angle == -45 {
+		// The first label leans left past its slot: keep it on the canvas.
+		if need := pad + TextWidth(cl.text[0], fontSize)*math.Cos(math.Pi/4) - slot/2; need > x0 {
+			x0 = need
+			slot = (x1 - x0) / float64(n)
+		}
+	}
 	y0, y1 := l.top+6, h-pad-cl.height
 	yAt := func(sc scale, v float64) float64 { return y1 - sc.at(v)*(y1-y0) }
 
@@ -350,7 +357,13 @@ func (p *plot) drawBars(l *layout, bars []int, x0, slot float64, sc scale, yAt f
 	if p.stack {
 		bw = slot * 0.6
 	}
-	showValues := len(bars) == 1
+	// Values on the bars only when every one fits its slot.
+	showValues := len(bars) == 1 && !p.stack
+	for ci := range p.cats {
+		if v := p.series[bars[0]].values[ci]; showValues && !math.IsNaN(v) && TextWidth(ValueLabel(v, p.money), fontSize-1) > slot-2 {
+			showValues = false
+		}
+	}
 	for ci := range p.cats {
 		pos, neg := 0.0, 0.0
 		for k, si := range bars {
@@ -378,15 +391,12 @@ func (p *plot) drawBars(l *layout, bars []int, x0, slot float64, sc scale, yAt f
 			}
 			l.add(Shape{Kind: KindRect, X: x + gap/2, Y: math.Min(ya, yb), W: bw - gap, H: math.Abs(yb - ya), Fill: Palette[si%len(Palette)],
 				Title: hover(p.cats[ci], s.name, v, p.money)})
-			if showValues && !p.stack {
-				lab := ValueLabel(v, p.money)
-				if TextWidth(lab, fontSize-1) <= slot-2 {
-					y := yb - 4
-					if v < 0 {
-						y = yb + fontSize
-					}
-					l.text(x+bw/2, y, lab, fontSize-1, colorText, Middle)
+			if showValues {
+				y := yb - 4
+				if v < 0 {
+					y = yb + fontSize
 				}
+				l.text(x+bw/2, y, ValueLabel(v, p.money), fontSize-1, colorText, Middle)
 			}
 		}
 	}
