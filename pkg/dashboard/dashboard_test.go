@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -270,7 +271,12 @@ func TestCSVExample(t *testing.T) {
 		t.Errorf("chart %+v", d.Chart)
 	}
 	v := dashboard.NewView(d, opts())
-	if v.Color != "blue" || len(v.KPIRows) != 2 || v.Table.Shown != 10 || v.Table.Omitted != 10 {
+	// Prices are written with two decimals and keep them; sales mix whole
+	// and fractional numbers and show each as it is.
+	if c := v.Table.Columns; c[2].Precision != -1 || c[3].Precision != 0 || c[4].Precision != 2 {
+		t.Errorf("precision of sales, orders, prices: %d %d %d", c[2].Precision, c[3].Precision, c[4].Precision)
+	}
+	if v.Color != "blue" || len(v.KPIRows) != 1 || len(v.KPIRows[0]) != 4 || v.Table.Shown != 10 || v.Table.Omitted != 10 {
 		t.Errorf("view: colour %s, %d KPI rows, table %d/%d", v.Color, len(v.KPIRows), v.Table.Shown, v.Table.Total)
 	}
 	out, err := dashboard.Render("stores", dashboard.TemplateV2, v)
@@ -315,6 +321,37 @@ func TestCSVExample(t *testing.T) {
 		if imgs := elements(t, out, "img"); len(imgs) != 1 || string(imgs[0]["img_key"]) != strconv.Quote(dashboard.PlaceholderImageKey) {
 			t.Errorf("v%d image chart: %d img elements", ver, len(imgs))
 		}
+	}
+}
+
+func TestChartByRegion(t *testing.T) {
+	tab, err := dashboard.ParseCSV("stores.csv", read(t, "stores.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := dashboard.DeriveChart(tab, "pie", "区域", []string{"销售额"}, "stores.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, sum := 0.0, 0.0
+	for _, r := range tab.Rows {
+		f, _ := r[2].(json.Number).Float64()
+		total += f
+	}
+	for _, v := range c.Series[0].Values {
+		sum += v
+	}
+	if len(c.X) != 12 || c.X[0] != "朝阳" || math.Abs(sum-total) > 1e-6 {
+		t.Errorf("regions %q, sum %v of %v", c.X, sum, total)
+	}
+	out, err := dashboard.Render("pie", dashboard.TemplateV2, dashboard.NewView(&dashboard.Data{Chart: c}, opts()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lint(t, "pie", out)
+	spec := elements(t, out, "chart")[0]["chart_spec"]
+	if !bytes.Contains(spec, []byte(`"type":"pie"`)) || !bytes.Contains(spec, []byte(`"categoryField":"category"`)) {
+		t.Errorf("pie spec %s", spec)
 	}
 }
 
@@ -470,6 +507,34 @@ func BenchmarkDashboardCard(b *testing.B) {
 		}
 		if _, err := dashboard.Render("v2", dashboard.TemplateV2, dashboard.NewView(d, opts())); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestExampleChartImages draws the example data's charts as the 1.0 card
+// would send them. DOCS_DIR=../../docs writes them as docs/chart-*.png.
+func TestExampleChartImages(t *testing.T) {
+	sales, err := dashboard.ParseJSON("sales.json", read(t, "sales.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := dashboard.ParseCSV("stores.csv", read(t, "stores.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := &dashboard.Data{Table: tab}
+	if stores.Chart, err = dashboard.DeriveChart(tab, "bar", "门店", []string{"销售额"}, "stores.csv"); err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]*dashboard.Data{"sales": sales, "stores": stores} {
+		png, err := dashboard.DrawChart(d, imageOpts())
+		if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+			t.Fatalf("%s: %d bytes, %v", name, len(png), err)
+		}
+		if dir := os.Getenv("DOCS_DIR"); dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, "chart-"+name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

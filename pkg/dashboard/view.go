@@ -29,7 +29,7 @@ type View struct {
 	ButtonText string
 	// Content is an optional summary in Feishu markdown.
 	Content string
-	// KPIRows are the KPIs, at most KPIsPerRow a row.
+	// KPIRows are the KPIs in rows of even length, at most KPIsPerRow each.
 	KPIRows [][]KPIView
 	Table   *TableView
 	Chart   *ChartView
@@ -37,8 +37,10 @@ type View struct {
 	Note string
 }
 
-// KPIsPerRow is how many KPIs share a row of the card.
-const KPIsPerRow = 3
+// KPIsPerRow is the most KPIs in one row of the card. A row is a
+// column_set with flex_mode "none": its columns shrink side by side on a
+// narrow screen rather than stack, so the row stays a row.
+const KPIsPerRow = 4
 
 // KPIView is one KPI, formatted.
 type KPIView struct {
@@ -149,6 +151,7 @@ type Options struct {
 // NewView formats d for a card.
 func NewView(d *Data, o Options) *View {
 	v := &View{Title: o.Title, URL: o.URL, ButtonText: o.ButtonText, Content: o.Content, Color: o.Color}
+	var kpis []KPIView
 	for i, k := range d.KPIs {
 		kv := KPIView{Label: k.Label, Value: withUnit(formatNumber(k.Value, o.Decimals), k.Unit), Arrow: "→", Color: "grey"}
 		if ch, ok := k.Change(); ok {
@@ -170,10 +173,18 @@ func NewView(d *Data, o Options) *View {
 		if i == 0 && v.Color == "" && kv.Color != "grey" {
 			v.Color = kv.Color
 		}
-		if i%KPIsPerRow == 0 {
-			v.KPIRows = append(v.KPIRows, nil)
+		kpis = append(kpis, kv)
+	}
+	// Rows as even as can be, at most KPIsPerRow each: 4 is one row, 5 is
+	// 3 and 2, 7 is 4 and 3.
+	if n := len(kpis); n > 0 {
+		rows := (n + KPIsPerRow - 1) / KPIsPerRow
+		per := (n + rows - 1) / rows
+		for len(kpis) > 0 {
+			k := min(per, len(kpis))
+			v.KPIRows = append(v.KPIRows, kpis[:k:k])
+			kpis = kpis[k:]
 		}
-		v.KPIRows[len(v.KPIRows)-1] = append(v.KPIRows[len(v.KPIRows)-1], kv)
 	}
 	if v.Color == "" {
 		v.Color = "blue"
@@ -274,12 +285,17 @@ func tableView(t *Table, decimals int) *TableView {
 	tv := &TableView{Total: len(t.Rows), Shown: len(t.Rows)}
 	for i, name := range t.Columns {
 		cv := ColumnView{Name: fmt.Sprintf("c%d", i), DisplayName: name, DataType: "number"}
-		whole := true
+		whole, plain, decs := true, false, 0
 		for _, r := range t.Rows {
 			switch c := r[i].(type) {
 			case json.Number:
 				if f, _ := c.Float64(); f != math.Trunc(f) {
 					whole = false
+				}
+				if _, frac, ok := strings.Cut(strings.ToLower(string(c)), "."); ok && !strings.Contains(frac, "e") {
+					decs = max(decs, len(frac))
+				} else {
+					plain = true // written without decimals, like 32000
 				}
 			case nil:
 			default:
@@ -288,13 +304,18 @@ func tableView(t *Table, decimals int) *TableView {
 				}
 			}
 		}
-		// A column of whole numbers shows none of decimals; a column that
-		// mixes them shows each number as it is (precision left out), so
-		// 32000 reads 32,000 and not 32,000.00 beside 28,650.5.
+		// Whole numbers stay whole: a column of whole numbers shows no
+		// decimals; one whose numbers are all written with decimals (prices:
+		// 76.00, 78.05) shows them alike; one that mixes 32000 and 28650.5
+		// shows each number as it is (precision left out), so 32000 reads
+		// 32,000, not 32,000.00.
 		switch {
 		case decimals >= 0:
 			cv.Precision = decimals
-		case !whole:
+		case whole:
+		case !plain:
+			cv.Precision = min(decs, 4)
+		default:
 			cv.Precision = -1
 		}
 		tv.Columns = append(tv.Columns, cv)

@@ -76,22 +76,32 @@ func decimalsFor(step float64) int {
 	return d
 }
 
-// TickLabel formats a tick value v on an axis whose ticks are step apart:
-// thousands separators (12,500), or 万 and 亿 for Chinese money (1.25万).
-func TickLabel(v, step float64, money bool) string {
-	if v == 0 {
-		return "0"
+// AxisLabels formats an axis' ticks alike: thousands separators, or for
+// Chinese money one unit (万 or 亿, by the largest tick) for every tick, with
+// as many decimals as the step needs.
+func AxisLabels(ticks []float64, money bool) []string {
+	step, top := 1.0, 0.0
+	if len(ticks) > 1 {
+		step = ticks[1] - ticks[0]
 	}
-	if money {
-		a := math.Max(math.Abs(v), step)
-		switch {
-		case a >= 1e8:
-			return Group(v/1e8, decimalsFor(step/1e8)) + "亿"
-		case a >= 1e4:
-			return Group(v/1e4, decimalsFor(step/1e4)) + "万"
+	for _, t := range ticks {
+		top = math.Max(top, math.Abs(t))
+	}
+	unit, suffix := 1.0, ""
+	if money && top >= 1e8 {
+		unit, suffix = 1e8, "亿"
+	} else if money && top >= 1e4 {
+		unit, suffix = 1e4, "万"
+	}
+	out := make([]string, len(ticks))
+	for i, t := range ticks {
+		if t == 0 {
+			out[i] = "0"
+			continue
 		}
+		out[i] = Group(t/unit, decimalsFor(step/unit)) + suffix
 	}
-	return Group(v, decimalsFor(step))
+	return out
 }
 
 // ValueLabel formats a data value compactly for a label on a bar or slice:

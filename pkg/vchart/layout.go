@@ -112,13 +112,7 @@ func (s scale) step() float64 {
 	return s.ticks[1] - s.ticks[0]
 }
 
-func (s scale) labels() []string {
-	out := make([]string, len(s.ticks))
-	for i, t := range s.ticks {
-		out[i] = TickLabel(t, s.step(), s.money)
-	}
-	return out
-}
+func (s scale) labels() []string { return AxisLabels(s.ticks, s.money) }
 
 // at maps v to a fraction 0..1 of the axis.
 func (s scale) at(v float64) float64 {

@@ -335,15 +335,12 @@ func TestTicks(t *testing.T) {
 		{109800, 128430.5, 5, "10.5万 11.0万 11.5万 12.0万 12.5万 13.0万"},
 		{0, 410, 4, "0 100 200 300 400 500"},
 		{0, 2.6e8, 4, "0 1亿 2亿 3亿"},
+		{0, 32000, 7, "0 0.5万 1.0万 1.5万 2.0万 2.5万 3.0万 3.5万"},
 		{-5, 5, 4, "-5 0 5"}, {-5, 5, 6, "-6 -4 -2 0 2 4 6"},
 		{0, 0, 4, "0 0.2 0.4 0.6 0.8 1.0"},
 	} {
 		ticks := vchart.Ticks(tc.lo, tc.hi, tc.n)
-		money := tc.hi > 1e4
-		var got []string
-		for _, v := range ticks {
-			got = append(got, vchart.TickLabel(v, ticks[1]-ticks[0], money && tc.hi != 10100))
-		}
+		got := vchart.AxisLabels(ticks, tc.hi > 1e4 && tc.hi != 10100)
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("Ticks(%v, %v, %d) = %q, want %q", tc.lo, tc.hi, tc.n, strings.Join(got, " "), tc.want)
 		}
