@@ -69,8 +69,8 @@ func (c *Chart) Validate() error {
 			return fmt.Errorf("chart series %d (%s) has %d values for %d x values", i+1, s.Name, len(s.Values), len(c.X))
 		}
 		for j, v := range s.Values {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("chart series %d (%s) value %d is not a finite number", i+1, s.Name, j+1)
+			if math.IsNaN(v) || math.Abs(v) > maxValue {
+				return fmt.Errorf("chart series %d (%s) value %d is not a number the chart can show (at most 1e15)", i+1, s.Name, j+1)
 			}
 			if c.Type == Pie && v < 0 {
 				return fmt.Errorf("pie chart value %d (%s) is negative", j+1, c.X[j])

@@ -211,7 +211,15 @@ func fields(v any) []string {
 	return out
 }
 
+// maxValue bounds the values drawn, so sums and ranges stay finite.
+const maxValue = 1e15
+
 func number(v any) (float64, bool) {
+	f, ok := parseNumber(v)
+	return f, ok && !math.IsNaN(f) && math.Abs(f) <= maxValue
+}
+
+func parseNumber(v any) (float64, bool) {
 	switch t := v.(type) {
 	case json.Number:
 		f, err := t.Float64()

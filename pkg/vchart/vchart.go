@@ -45,7 +45,7 @@ func SVG(spec json.RawMessage, width int) (string, error) {
 // SVG writes the scene as an <svg> element.
 func (s *Scene) SVG() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="vchart" width="%s" height="%s" viewBox="0 0 %s %s" role="img"`,
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="vchart" width="%s" height="%s" viewBox="0 0 %s %s" role="img" style="max-width:100%%;height:auto"`,
 		num(s.W), num(s.H), num(s.W), num(s.H))
 	b.WriteString(` font-family="PingFang SC, 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif">`)
 	for _, sh := range s.Shapes {

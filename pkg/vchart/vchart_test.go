@@ -360,3 +360,37 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSVG: any chart_spec either draws as well-formed SVG or is refused
+// with ErrUnsupported; nothing panics.
+func FuzzSVG(f *testing.F) {
+	for _, c := range []*vchart.Chart{storeChart(), salesChart()} {
+		spec, _ := vchart.Spec(c)
+		f.Add(string(spec))
+	}
+	f.Add(`{"type":"common","series":[{"type":"bar","dataIndex":5}],"data":[{"values":[]}]}`)
+	f.Add(`{"type":"bar","direction":"horizontal","xField":["v"],"yField":"n","data":{"values":[{"n":"<&>","v":"1e308"},{"n":"b","v":-1e308}]}}`)
+	f.Add(`{"type":"pie","categoryField":"k","valueField":"v","data":[{"values":[{"k":null,"v":0}]}]}`)
+	f.Fuzz(func(t *testing.T, spec string) {
+		svg, err := vchart.SVG(json.RawMessage(spec), 320)
+		if err != nil {
+			if !errors.Is(err, vchart.ErrUnsupported) {
+				t.Fatalf("error %v is not ErrUnsupported", err)
+			}
+			return
+		}
+		dec := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			_, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("bad SVG for %s: %v", spec, err)
+			}
+		}
+		if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+			t.Fatalf("NaN or Inf in the SVG for %s", spec)
+		}
+	})
+}
