@@ -190,7 +190,7 @@ func TestDashboardBadInput(t *testing.T) {
 		{[]string{"--data", ragged}, ragged + ":3:1: this row has a different number of fields"},
 		{[]string{"--data", textCol, "--kpi", "总额=销售额:sum"}, textCol + `:3:2: --kpi "总额=销售额:sum": "n/a" in column "销售额" is not a number`},
 		{[]string{"--data", textCol, "--kpi", "总额=营业额:sum"}, `no column "营业额" (columns: 门店, 销售额)`},
-		{[]string{"--data", textCol, "--chart", "pie", "--chart-x", "门店", "--chart-y", "销售额"}, `--chart "pie": want bar or line`},
+		{[]string{"--data", textCol, "--chart", "scatter", "--chart-x", "门店", "--chart-y", "销售额"}, `--chart "scatter": want line, bar, area, pie`},
 		{[]string{"--data", textCol, "--chart", "bar", "--chart-x", "门店"}, "--chart needs --chart-x COLUMN and --chart-y"},
 		{[]string{"--data", empty}, empty + ": empty file"},
 		{[]string{"--data", shape}, shape + ":2:11: kpis: want []dashboard.KPI"},
