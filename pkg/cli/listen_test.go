@@ -1,0 +1,422 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/feishutest"
+)
+
+// The listener tests run feishu-push as a process: this test binary,
+// re-executed with this variable set, is the feishu-push binary.
+const listenExecEnv = "FEISHU_PUSH_TEST_EXEC_MAIN"
+
+func init() {
+	if os.Getenv(listenExecEnv) == "1" {
+		os.Exit(Main(os.Args[1:], SystemStreams()))
+	}
+}
+
+const (
+	testEncryptKey = "encrypt-key-Hx72Lq"
+	testVerifToken = "verif-token-Pw93Ze"
+)
+
+// listenProc is a running `feishu-push listen`.
+type listenProc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	URL    string
+	stdout *bytes.Buffer
+	stderr *listenBuffer
+	done   chan error
+}
+
+type listenBuffer struct {
+	mu  chan struct{}
+	buf bytes.Buffer
+}
+
+func newListenBuffer() *listenBuffer { return &listenBuffer{mu: make(chan struct{}, 1)} }
+func (b *listenBuffer) Write(p []byte) (int, error) {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.Write(p)
+}
+func (b *listenBuffer) String() string {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.String()
+}
+
+// startListen starts feishu-push listen with args and waits for it to
+// listen. env are extra variables.
+func startListen(t *testing.T, env []string, args ...string) *listenProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(append(os.Environ(), listenExecEnv+"=1", "HOME="+t.TempDir(), "FEISHU_PUSH_CONFIG=",
+		"FEISHU_APP_ID=cli_listen", "FEISHU_APP_SECRET="+testAppSecret), env...)
+	p := &listenProc{t: t, cmd: cmd, stdout: &bytes.Buffer{}, stderr: newListenBuffer(), done: make(chan error, 1)}
+	cmd.Stdout = p.stdout
+	pr, pw := io.Pipe()
+	cmd.Stderr = io.MultiWriter(p.stderr, pw)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { err := cmd.Wait(); pw.Close(); p.done <- err }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		var line struct {
+			Msg  string `json:"message"`
+			Addr string `json:"addr"`
+			Path string `json:"path"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+			p.URL = "http://" + line.Addr + line.Path
+			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			return p
+		}
+	}
+	t.Fatalf("listener did not start: %s", p.stderr.String())
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *listenProc) stop() {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-p.done; err != nil {
+		p.t.Fatalf("listener exit: %v\nstderr:\n%s", err, p.stderr.String())
+	}
+	for _, secret := range []string{testEncryptKey, testVerifToken, testAppSecret} {
+		if strings.Contains(p.stdout.String()+p.stderr.String(), secret) {
+			p.t.Errorf("a secret appears in the listener's output")
+		}
+	}
+}
+
+// lines reads a file of lines the handlers append to.
+func fileLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(strings.ReplaceAll(string(b), " ", "_"))
+}
+
+// waitLines waits until path has n lines.
+func waitLines(t *testing.T, path string, n int) []string {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		if l := fileLines(t, path); len(l) >= n {
+			return l
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s never reached %d lines: %q", path, n, fileLines(t, path))
+	return nil
+}
+
+func metricValue(t *testing.T, metricsURL, name string) string {
+	t.Helper()
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, name+" ") {
+			return strings.TrimPrefix(l, name+" ")
+		}
+	}
+	t.Fatalf("no %s in %s", name, b)
+	return ""
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	srv := httptestListener(t)
+	addr := srv.Addr().String()
+	srv.Close()
+	return addr
+}
+
+func TestListenEncryptedEventsBothSchemas(t *testing.T) {
+	dir := t.TempDir()
+	ids := filepath.Join(dir, "ids")
+	metricsAddr := freeAddr(t)
+	p := startListen(t, []string{"FEISHU_ENCRYPT_KEY=" + testEncryptKey, "FEISHU_VERIFICATION_TOKEN=" + testVerifToken, "OUT=" + dir},
+		"--state-dir", filepath.Join(dir, "state"), "--metrics-addr", metricsAddr,
+		"--on", `*=echo "$FEISHU_EVENT_TYPE $FEISHU_EVENT_ID $(wc -c) ${FEISHU_ENCRYPT_KEY:-hidden}" >> "$OUT/ids"`,
+		"--on", `approval_instance=jq -r '.event.instance_code + " " + env.FEISHU_EVENT_ID' >> "$OUT/approvals" 2>/dev/null || { read -r x; echo "approval $FEISHU_EVENT_ID" >> "$OUT/approvals"; }`)
+	s := &feishutest.EventSender{URL: p.URL, EncryptKey: testEncryptKey, VerificationToken: testVerifToken, AppID: "cli_listen"}
+
+	ch, res, err := s.Challenge()
+	if err != nil || res.Status != 200 || !strings.Contains(string(res.Body), `"challenge":"`+ch+`"`) {
+		t.Fatalf("encrypted challenge: %v %d %s", err, res.Status, res.Body)
+	}
+
+	msg := s.Event2("ev-msg-1", "im.message.receive_v1", feishutest.SampleEvent("im.message.receive_v1", nil))
+	if res, err := s.Post(msg); err != nil || res.Status != 200 {
+		t.Fatalf("2.0 event: %v %d %s", err, res.Status, res.Body)
+	}
+	// A redelivery: the same event, encrypted and signed anew.
+	if res, err := s.Post(msg); err != nil || res.Status != 200 {
+		t.Fatalf("redelivery: %v %d %s", err, res.Status, res.Body)
+	}
+	appr := s.Event1("uuid-appr-1", "approval_instance", feishutest.SampleEvent("approval_instance", nil))
+	if res, err := s.Post(appr); err != nil || res.Status != 200 {
+		t.Fatalf("1.0 event: %v %d %s", err, res.Status, res.Body)
+	}
+
+	// Refused: each with its status, none reaching a handler.
+	bad := func(name string, want int, do func() (feishutest.SendResult, error)) {
+		t.Helper()
+		res, err := do()
+		if err != nil || res.Status != want {
+			t.Errorf("%s: got %d %s (%v), want %d", name, res.Status, res.Body, err, want)
+		}
+	}
+	other := s.Event2("ev-bad", "im.message.receive_v1", map[string]any{})
+	bad("wrong key", 400, func() (feishutest.SendResult, error) {
+		s2 := *s
+		s2.EncryptKey = "another-key"
+		return s2.Post(other)
+	})
+	bad("stale timestamp", 401, func() (feishutest.SendResult, error) {
+		s2 := *s
+		s2.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+		return s2.Post(other)
+	})
+	bad("wrong token", 401, func() (feishutest.SendResult, error) {
+		s2 := *s
+		s2.VerificationToken = "nope"
+		return s2.Post(s2.Event2("ev-bad", "im.message.receive_v1", map[string]any{}))
+	})
+	post := func(body []byte, hdr map[string]string) (feishutest.SendResult, error) {
+		req, _ := http.NewRequest("POST", p.URL, bytes.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return feishutest.SendResult{}, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return feishutest.SendResult{Status: resp.StatusCode, Body: b}, nil
+	}
+	wrapped := s.Wrap(other)
+	ts := fmt.Sprint(time.Now().Unix())
+	bad("missing signature", 401, func() (feishutest.SendResult, error) { return post(wrapped, nil) })
+	bad("bad signature", 401, func() (feishutest.SendResult, error) {
+		return post(wrapped, map[string]string{"X-Lark-Request-Timestamp": ts, "X-Lark-Request-Nonce": "n",
+			"X-Lark-Signature": feishutest.SignEvent(ts, "n", testEncryptKey, append([]byte(" "), wrapped...))})
+	})
+	bad("not JSON", 400, func() (feishutest.SendResult, error) { return s.PostRaw([]byte("hello")) })
+	bad("too large", 413, func() (feishutest.SendResult, error) {
+		return s.PostRaw([]byte(`{"encrypt":"` + strings.Repeat("A", 1<<20) + `"}`))
+	})
+	bad("GET", 405, func() (feishutest.SendResult, error) {
+		resp, err := http.Get(p.URL)
+		if err != nil {
+			return feishutest.SendResult{}, err
+		}
+		resp.Body.Close()
+		return feishutest.SendResult{Status: resp.StatusCode}, nil
+	})
+
+	got := waitLines(t, ids, 1)
+	waitLines(t, filepath.Join(dir, "approvals"), 1)
+	if v := metricValue(t, "http://"+metricsAddr+"/metrics", "feishu_listen_duplicates_dropped_total"); v != "1" {
+		t.Errorf("duplicates dropped = %s, want 1", v)
+	}
+	if v := metricValue(t, "http://"+metricsAddr+"/metrics", "feishu_listen_requests_refused_total"); v != "8" {
+		t.Errorf("refused = %s, want 8", v)
+	}
+	p.stop()
+	got = fileLines(t, ids)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "im.message.receive_v1_ev-msg-1_") || !strings.HasSuffix(got[0], "_hidden") {
+		t.Errorf("handler runs: %q (want one run of ev-msg-1 with the event on stdin and no encrypt key)", got)
+	}
+	if a := fileLines(t, filepath.Join(dir, "approvals")); len(a) != 1 || !strings.Contains(a[0], "uuid-appr-1") {
+		t.Errorf("approval handler runs: %q", a)
+	}
+	// One JSON log line per event, naming type and id.
+	if !strings.Contains(p.stderr.String(), `"event_type":"approval_instance","event_id":"uuid-appr-1"`) {
+		t.Errorf("no log line for the approval event:\n%s", p.stderr.String())
+	}
+}
+
+func TestListenPlainPrintsEventsAndAnswersCards(t *testing.T) {
+	dir := t.TempDir()
+	fake := feishutest.NewServer(t, feishutest.WithAnyWebhook(""))
+	// Without --on, events are JSON lines on stdout.
+	p := startListen(t, []string{"FEISHU_VERIFICATION_TOKEN=" + testVerifToken}, "--state-dir", dir)
+	s := &feishutest.EventSender{URL: p.URL, AppID: "cli_listen", VerificationToken: testVerifToken}
+	ch, res, err := s.Challenge()
+	if err != nil || res.Status != 200 || string(bytes.TrimSpace(res.Body)) != `{"challenge":"`+ch+`"}` {
+		t.Fatalf("plain challenge: %v %d %s", err, res.Status, res.Body)
+	}
+	for i := 0; i < 3; i++ {
+		if res, err := s.Post(s.Event2(fmt.Sprint("ev-", i), "contact.user.created_v3", feishutest.SampleEvent("contact.user.created_v3", nil))); err != nil || res.Status != 200 {
+			t.Fatalf("event: %v %v", err, res)
+		}
+	}
+	if res, _ := s.Post([]byte(`{"schema":"3.0"}`)); res.Status != 400 {
+		t.Errorf("unknown schema: %d", res.Status)
+	}
+	// A card sent through the webhook, clicked: no handler answers {}.
+	card := `{"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":"Disk full"}},"elements":[{"tag":"action","actions":[{"tag":"button","text":{"tag":"plain_text","content":"Ack"},"value":{"action":"ack"}}]}]}}`
+	if resp, err := http.Post(fake.WebhookURL("t"), "application/json", strings.NewReader(card)); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook: %v", err)
+	}
+	cr, err := fake.Click(s, "", 1, json.RawMessage(`{"action":"ack"}`), "")
+	if err != nil || cr.CardUpdated || cr.Toast != nil || string(cr.Answer) != "{}" {
+		t.Fatalf("click without handler: %+v %v", cr, err)
+	}
+	p.stop()
+	out := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
+	if len(out) != 4 {
+		t.Fatalf("stdout: want 4 JSON lines, got %q", out)
+	}
+	var first struct {
+		Header struct {
+			EventID string `json:"event_id"`
+		} `json:"header"`
+	}
+	if err := json.Unmarshal([]byte(out[0]), &first); err != nil || first.Header.EventID != "ev-0" {
+		t.Errorf("first line: %s (%v)", out[0], err)
+	}
+	if !strings.Contains(out[3], `"card.action.trigger"`) || !strings.Contains(out[3], `"action":"ack"`) {
+		t.Errorf("card line: %s", out[3])
+	}
+}
+
+func TestListenCardHandlerUpdatesCard(t *testing.T) {
+	dir := t.TempDir()
+	fake := feishutest.NewServer(t, feishutest.WithAnyWebhook(""))
+	script := filepath.Join(dir, "ack.sh")
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+action=$(sed -n 's/.*"action":"\([a-z]*\)".*/\1/p')
+case "$action" in
+ack) printf '{"toast":{"type":"success","content":"Acknowledged"},"card":{"type":"raw","data":{"header":{"template":"green","title":{"tag":"plain_text","content":"Acked"}},"elements":[]}}}' ;;
+fail) echo oops >&2; exit 3 ;;
+hang) sleep 30 ;;
+garbage) echo not json ;;
+esac
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startListen(t, []string{"FEISHU_ENCRYPT_KEY=" + testEncryptKey}, "--state-dir", dir,
+		"--on", "card.action.trigger="+script, "--card-timeout", "1s")
+	s := &feishutest.EventSender{URL: p.URL, EncryptKey: testEncryptKey, AppID: "cli_listen"}
+	card := `{"msg_type":"interactive","card":{"header":{"template":"red","title":{"tag":"plain_text","content":"Disk full"}},"elements":[]}}`
+	if resp, err := http.Post(fake.WebhookURL("t"), "application/json", strings.NewReader(card)); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook: %v", err)
+	}
+	cr, err := fake.Click(s, "", 1, json.RawMessage(`{"action":"ack"}`), "")
+	if err != nil || !cr.CardUpdated || cr.Toast == nil || cr.Toast.Content != "Acknowledged" {
+		t.Fatalf("ack click: %+v %v", cr, err)
+	}
+	if m := fake.Messages()[0]; !strings.Contains(string(m.Content), "Acked") {
+		t.Errorf("card not updated: %s", m.Content)
+	}
+	for _, action := range []string{"fail", "hang", "garbage"} {
+		cr, err := fake.Click(s, "", 1, json.RawMessage(`{"action":"`+action+`"}`), "")
+		if err != nil || cr.Toast == nil || cr.Toast.Type != "error" || cr.CardUpdated {
+			t.Errorf("%s click: %+v %v", action, cr, err)
+		}
+	}
+	p.stop()
+}
+
+func TestListenRetriesAndRestartLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	// The handler fails until the file "ok" exists; runs are counted.
+	handler := `*=echo "$FEISHU_EVENT_ID" >> "$OUT/runs"; test -e "$OUT/ok" || exit 1; echo "$FEISHU_EVENT_ID" >> "$OUT/done"`
+	env := []string{"OUT=" + dir}
+	p := startListen(t, env, "--state-dir", state, "--on", handler, "--retry-backoff", "50ms", "--max-attempts", "1000", "--workers", "2")
+	s := &feishutest.EventSender{URL: p.URL, AppID: "cli_listen"}
+	send := func(id, chat string) {
+		t.Helper()
+		ev := feishutest.SampleEvent("im.message.receive_v1", nil)
+		ev["message"].(map[string]any)["chat_id"] = chat
+		if res, err := s.Post(s.Event2(id, "im.message.receive_v1", ev)); err != nil || res.Status != 200 {
+			t.Fatalf("send %s: %v %v", id, err, res)
+		}
+	}
+	send("a1", "oc_a")
+	send("a2", "oc_a")
+	send("b1", "oc_b")
+	// Failing, retried: a1 and b1 run several times; a2 waits behind a1.
+	waitLines(t, filepath.Join(dir, "runs"), 6)
+	p.stop()
+	if d := fileLines(t, filepath.Join(dir, "done")); len(d) != 0 {
+		t.Fatalf("done before ok: %q", d)
+	}
+	runs := fileLines(t, filepath.Join(dir, "runs"))
+	for _, r := range runs {
+		if r == "a2" {
+			t.Errorf("a2 ran while a1 of the same chat had not succeeded: %q", runs)
+		}
+	}
+
+	// The next start runs what is left, in chat order, and drops
+	// redeliveries of what it already has.
+	if err := os.WriteFile(filepath.Join(dir, "ok"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = startListen(t, env, "--state-dir", state, "--on", handler, "--retry-backoff", "50ms", "--workers", "2")
+	s.URL = p.URL
+	done := waitLines(t, filepath.Join(dir, "done"), 3)
+	send("a1", "oc_a") // redelivered after success
+	send("c1", "oc_c")
+	waitLines(t, filepath.Join(dir, "done"), 4)
+	p.stop()
+
+	p = startListen(t, env, "--state-dir", state, "--on", handler)
+	s.URL = p.URL
+	send("c1", "oc_c") // redelivered after a restart
+	send("b1", "oc_b")
+	p.stop()
+	done = fileLines(t, filepath.Join(dir, "done"))
+	if strings.Join(done, " ") != "a1 a2 b1 c1" && strings.Join(done, " ") != "a1 b1 a2 c1" && strings.Join(done, " ") != "b1 a1 a2 c1" {
+		t.Errorf("handled: %q, want each of a1 a2 b1 c1 once, a1 before a2", done)
+	}
+}
+
+func httptestListener(t *testing.T) interface {
+	Addr() net.Addr
+	Close() error
+} {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
