@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -419,4 +420,98 @@ func httptestListener(t *testing.T) interface {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// startSandbox runs feishu-push sandbox as a process and returns its URL.
+func startSandbox(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), listenExecEnv+"=1", "HOME="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if _, after, ok := strings.Cut(sc.Text(), "a fake Feishu at "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			return strings.Fields(after)[0]
+		}
+	}
+	t.Fatal("sandbox did not start")
+	return ""
+}
+
+func postJSON(t *testing.T, url, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s: %s", url, b)
+	}
+	return resp.StatusCode, out
+}
+
+// TestListenThroughSandbox: the sandbox process plays Feishu for the
+// listener process: a card button click comes back as the handler's card,
+// and /api/events delivers events of both schemas.
+func TestListenThroughSandbox(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "handler.sh")
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+case "$FEISHU_EVENT_TYPE" in
+card.action.trigger)
+  grep -q '"action":"silence"' && printf '{"toast":{"type":"info","content":"Silenced for 1h"},"card":{"type":"raw","data":{"header":{"template":"grey","title":{"tag":"plain_text","content":"Silenced"}},"elements":[]}}}' ;;
+*) echo "$FEISHU_EVENT_TYPE $FEISHU_EVENT_SCHEMA" >> "$OUT/events" ;;
+esac
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startListen(t, []string{"FEISHU_ENCRYPT_KEY=" + testEncryptKey, "OUT=" + dir}, "--state-dir", dir, "--on", "*="+script)
+	base := startSandbox(t, "--callback-url", p.URL, "--encrypt-key", testEncryptKey)
+
+	card := `{"msg_type":"interactive","card":{"header":{"template":"red","title":{"tag":"plain_text","content":"Disk full"}},"elements":[]}}`
+	if code, _ := postJSON(t, base+"/open-apis/bot/v2/hook/x", card); code != 200 {
+		t.Fatalf("webhook: %d", code)
+	}
+	code, res := postJSON(t, base+"/api/callback", `{"seq":1,"value":{"action":"silence"}}`)
+	if code != 200 || res["card_updated"] != true || fmt.Sprint(res["toast"]) != "map[content:Silenced for 1h type:info]" {
+		t.Fatalf("click: %d %v", code, res)
+	}
+	resp, err := http.Get(base + "/api/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "Silenced") {
+		t.Errorf("the inbox does not show the new card: %.500s", b)
+	}
+	if code, res := postJSON(t, base+"/api/callback", `{"seq":9,"value":{}}`); code != 404 {
+		t.Errorf("click on a missing message: %d %v", code, res)
+	}
+	for _, typ := range []string{"approval_instance", "contact.user.updated_v3"} {
+		if code, res := postJSON(t, base+"/api/events", `{"type":"`+typ+`"}`); code != 200 || res["status"] != 200.0 {
+			t.Errorf("send %s: %d %v", typ, code, res)
+		}
+	}
+	if code, _ := postJSON(t, base+"/api/events", `{"event":{}}`); code != 400 {
+		t.Errorf("event without type: %d", code)
+	}
+	waitLines(t, filepath.Join(dir, "events"), 2)
+	p.stop()
+	got := fileLines(t, filepath.Join(dir, "events"))
+	sort.Strings(got)
+	if strings.Join(got, " ") != "approval_instance_1.0 contact.user.updated_v3_2.0" {
+		t.Errorf("events handled: %s", got)
+	}
 }

@@ -26,12 +26,39 @@ type Message struct {
 	HTML string `json:"html"`
 }
 
+// Option configures the inbox.
+type Option func(*config)
+
+type config struct{ events *feishutest.EventSender }
+
+// WithListener makes the inbox play Feishu towards an event listener:
+// callback buttons in cards become clickable (a click sends a signed,
+// encrypted card.action.trigger and applies the answer), and a form sends
+// events. POST /api/events and POST /api/callback do the same for scripts.
+func WithListener(s *feishutest.EventSender) Option { return func(c *config) { c.events = s } }
+
 // New returns a handler that serves the inbox at /, its JSON at
-// /api/messages, uploaded images at /api/images/KEY, and passes everything
-// else (the Open API) to fake.
-func New(fake *feishutest.Fake) http.Handler {
+// /api/messages, uploaded images at /api/images/KEY, events and card
+// clicks at /api/events and /api/callback, and passes everything else (the
+// Open API) to fake.
+func New(fake *feishutest.Fake, opts ...Option) http.Handler {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/open-apis/", fake)
+	events := fake.EventsHandler(cfg.events)
+	mux.Handle("POST /api/events", events)
+	mux.Handle("POST /api/callback", events)
+	mux.HandleFunc("GET /api/listener", func(w http.ResponseWriter, r *http.Request) {
+		info := map[string]any{"url": "", "encrypted": false}
+		if cfg.events != nil {
+			info["url"], info["encrypted"] = cfg.events.URL, cfg.events.EncryptKey != ""
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(info)
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := static.ReadFile("static/index.html")
 		page := strings.Replace(string(b), "/*CARD_CSS*/", render.CSS(), 1)
