@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/feishu-push/feishu-push/pkg/larkws"
 	"github.com/feishu-push/feishu-push/pkg/listen"
 )
 
@@ -210,5 +211,13 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 
 // runLongConnection receives events over the WebSocket long connection.
 func runLongConnection(ctx context.Context, l *listen.Listener, s *Settings, log zerolog.Logger) error {
-	return usageErrorf("--long-connection is not available in this build")
+	c := &larkws.Client{BaseURL: s.BaseURL, AppID: s.AppID, AppSecret: s.AppSecret, Handle: l.HandleLongConnection, Log: log,
+		HTTPClient: &http.Client{Timeout: s.Timeout}}
+	log.Info().Str("base_url", s.BaseURL).Str("app_id", s.AppID).Msg("connecting (long connection)")
+	err := l.ServeWith(ctx, c.Run)
+	var refused *larkws.Error
+	if errors.As(err, &refused) {
+		return &UsageError{Err: err}
+	}
+	return err
 }

@@ -3,11 +3,14 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +69,12 @@ func (b *listenBuffer) String() string {
 // listen. env are extra variables.
 func startListen(t *testing.T, env []string, args ...string) *listenProc {
 	t.Helper()
+	return startListenUntil(t, env, "listening", args...)
+}
+
+// startListenUntil starts the listener and waits for the log line msg.
+func startListenUntil(t *testing.T, env []string, msg string, args ...string) *listenProc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(append(os.Environ(), listenExecEnv+"=1", "HOME="+t.TempDir(), "FEISHU_PUSH_CONFIG=",
 		"FEISHU_APP_ID=cli_listen", "FEISHU_APP_SECRET="+testAppSecret), env...)
@@ -89,12 +98,13 @@ func startListen(t *testing.T, env []string, args ...string) *listenProc {
 			Addr string `json:"addr"`
 			Path string `json:"path"`
 		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == msg {
 			p.URL = "http://" + line.Addr + line.Path
 			go func() { _, _ = io.Copy(io.Discard, pr) }()
 			return p
 		}
 	}
+	_ = <-p.done
 	t.Fatalf("listener did not start: %s", p.stderr.String())
 	return nil
 }
@@ -513,5 +523,76 @@ esac
 	sort.Strings(got)
 	if strings.Join(got, " ") != "approval_instance_1.0 contact.user.updated_v3_2.0" {
 		t.Errorf("events handled: %s", got)
+	}
+}
+
+// TestListenLongConnection: the listener connects out to the fake's long
+// connection, receives fragmented events and a card click over it, drops
+// a duplicate, and reconnects when the server drops it.
+func TestListenLongConnection(t *testing.T) {
+	dir := t.TempDir()
+	fake := feishutest.New(feishutest.WithApp("cli_listen", testAppSecret), feishutest.WithAnyWebhook(""))
+	lc := fake.LongConnection()
+	lc.Fragment = 3
+	mux := http.NewServeMux()
+	mux.Handle("/callback/ws/", lc)
+	mux.Handle("/", fake)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	script := filepath.Join(dir, "handler.sh")
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+if [ "$FEISHU_EVENT_TYPE" = card.action.trigger ]; then
+  printf '{"toast":{"type":"success","content":"done"},"card":{"type":"raw","data":{"header":{"title":{"tag":"plain_text","content":"Handled over ws"}},"elements":[]}}}'
+else
+  echo "$FEISHU_EVENT_ID" >> "$OUT/events"
+fi
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"FEISHU_BASE_URL=" + srv.URL, "OUT=" + dir}
+	p := startListenUntil(t, env, "long connection open", "--long-connection", "--state-dir", dir, "--on", "*="+script)
+	s := &feishutest.EventSender{Via: lc, AppID: "cli_listen"}
+	send := func(id string) {
+		t.Helper()
+		res, err := s.Post(s.Event2(id, "im.message.receive_v1", feishutest.SampleEvent("im.message.receive_v1", nil)))
+		if err != nil || res.Status != 200 {
+			t.Fatalf("deliver %s: %v %+v", id, err, res)
+		}
+	}
+	send("ws-1")
+	send("ws-1")
+	card := `{"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":"Disk full"}},"elements":[]}}`
+	if resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json", strings.NewReader(card)); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook: %v", err)
+	}
+	cr, err := fake.Click(s, "", 1, json.RawMessage(`{"action":"ack"}`), "")
+	if err != nil || !cr.CardUpdated || cr.Toast == nil || cr.Toast.Content != "done" {
+		t.Fatalf("click over the long connection: %+v %v", cr, err)
+	}
+	// The server goes away; the client comes back after the interval
+	// the server configured (1 s) and receives again.
+	lc.DropAll()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := lc.WaitConnected(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := lc.WaitConnected(ctx, 1); err != nil {
+		t.Fatalf("no reconnect: %v\n%s", err, p.stderr.String())
+	}
+	send("ws-2")
+	waitLines(t, filepath.Join(dir, "events"), 2)
+	p.stop()
+	if got := strings.Join(fileLines(t, filepath.Join(dir, "events")), " "); got != "ws-1 ws-2" {
+		t.Errorf("events handled: %q", got)
+	}
+
+	// Wrong credentials: one line, exit 2, no retry loop.
+	cmd := exec.Command(os.Args[0], "listen", "--long-connection", "--state-dir", dir)
+	cmd.Env = append(os.Environ(), listenExecEnv+"=1", "HOME="+dir, "FEISHU_BASE_URL="+srv.URL, "FEISHU_APP_ID=cli_listen", "FEISHU_APP_SECRET=wrong")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "invalid app_id or app_secret") || strings.Contains(string(out), "wrong") {
+		t.Errorf("bad credentials: %v\n%s", err, out)
 	}
 }

@@ -34,6 +34,9 @@ type EventSender struct {
 	Client *http.Client
 	// Now replaces time.Now.
 	Now func() time.Time
+	// Via, when set, delivers over the long connection instead of HTTP
+	// (plain, as Feishu does there: no encryption, no signature).
+	Via *LongConn
 }
 
 // SendResult is a listener's answer.
@@ -107,7 +110,20 @@ func (s *EventSender) PostRaw(body []byte) (SendResult, error) {
 }
 
 // Post wraps plain (encrypting it when a key is set) and posts it.
-func (s *EventSender) Post(plain []byte) (SendResult, error) { return s.PostRaw(s.Wrap(plain)) }
+func (s *EventSender) Post(plain []byte) (SendResult, error) {
+	if s.Via != nil {
+		resp, err := s.Via.Deliver("event", plain, 10*time.Second)
+		if err != nil {
+			return SendResult{}, err
+		}
+		body := resp.Data
+		if len(body) == 0 {
+			body = []byte("{}")
+		}
+		return SendResult{Status: resp.Code, Body: body}, nil
+	}
+	return s.PostRaw(s.Wrap(plain))
+}
 
 // Challenge posts a url_verification request and returns the challenge
 // it sent and the answer.
@@ -268,7 +284,7 @@ func (f *Fake) Click(s *EventSender, messageID string, seq int, value json.RawMe
 	}
 	res, err := s.Post(s.Event2(id, "card.action.trigger", event))
 	if err != nil {
-		return ClickResult{EventID: id}, err
+		return ClickResult{EventID: id}, fmt.Errorf("listener: %w", err)
 	}
 	out := ClickResult{EventID: id, Status: res.Status, Answer: json.RawMessage(bytes.TrimSpace(res.Body))}
 	if res.Status != http.StatusOK {
@@ -322,7 +338,7 @@ func (f *Fake) EventsHandler(s *EventSender) http.Handler {
 		writeAPI(w, status, map[string]any{"error": msg})
 	}
 	mux.HandleFunc("POST /api/events", func(w http.ResponseWriter, r *http.Request) {
-		if s == nil || s.URL == "" {
+		if s == nil || (s.URL == "" && s.Via == nil) {
 			fail(w, http.StatusConflict, "no listener: start the sandbox with --callback-url")
 			return
 		}
@@ -357,6 +373,10 @@ func (f *Fake) EventsHandler(s *EventSender) http.Handler {
 			return
 		}
 		res, err := s.Post(body)
+		if errors.Is(err, ErrNotConnected) {
+			fail(w, http.StatusConflict, "no listener: start the sandbox with --callback-url, or connect listen --long-connection")
+			return
+		}
 		if err != nil {
 			fail(w, http.StatusBadGateway, "listener: "+err.Error())
 			return
@@ -365,7 +385,7 @@ func (f *Fake) EventsHandler(s *EventSender) http.Handler {
 			"answer": string(res.Body), "event": json.RawMessage(body)})
 	})
 	mux.HandleFunc("POST /api/callback", func(w http.ResponseWriter, r *http.Request) {
-		if s == nil || s.URL == "" {
+		if s == nil || (s.URL == "" && s.Via == nil) {
 			fail(w, http.StatusConflict, "no listener: start the sandbox with --callback-url")
 			return
 		}
@@ -383,6 +403,8 @@ func (f *Fake) EventsHandler(s *EventSender) http.Handler {
 		switch {
 		case errors.Is(err, ErrNoMessage):
 			fail(w, http.StatusNotFound, err.Error())
+		case errors.Is(err, ErrNotConnected):
+			fail(w, http.StatusConflict, err.Error())
 		case errors.Is(err, ErrNotCard):
 			fail(w, http.StatusBadRequest, err.Error())
 		case err != nil:

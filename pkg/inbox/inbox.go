@@ -48,14 +48,18 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/open-apis/", fake)
+	// The long-connection endpoint is always served; without a callback
+	// URL, events and clicks go to the client connected there.
+	lc := fake.LongConnection()
+	mux.Handle("/callback/ws/", lc)
+	if cfg.events == nil {
+		cfg.events = &feishutest.EventSender{Via: lc, AppID: feishutest.DefaultAppID}
+	}
 	events := fake.EventsHandler(cfg.events)
 	mux.Handle("POST /api/events", events)
 	mux.Handle("POST /api/callback", events)
 	mux.HandleFunc("GET /api/listener", func(w http.ResponseWriter, r *http.Request) {
-		info := map[string]any{"url": "", "encrypted": false}
-		if cfg.events != nil {
-			info["url"], info["encrypted"] = cfg.events.URL, cfg.events.EncryptKey != ""
-		}
+		info := map[string]any{"url": cfg.events.URL, "encrypted": cfg.events.EncryptKey != "", "long_connections": lc.Connected()}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(info)
 	})

@@ -64,8 +64,14 @@ func TestInboxAPI(t *testing.T) {
 }
 
 func TestInboxEventsNeedAListener(t *testing.T) {
-	srv := httptest.NewServer(inbox.New(feishutest.New()))
+	srv := httptest.NewServer(inbox.New(feishutest.New(feishutest.WithAnyWebhook(""))))
 	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json",
+		strings.NewReader(`{"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"hi"}]}}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook post: %v %v", err, resp)
+	}
+	resp.Body.Close()
 	for _, path := range []string{"/api/events", "/api/callback"} {
 		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(`{"type":"im.message.receive_v1","seq":1}`))
 		if err != nil {

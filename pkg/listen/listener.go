@@ -480,3 +480,43 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener, path string) erro
 	}
 	return err
 }
+
+// HandleLongConnection handles one payload from the long connection: no
+// signature or encryption there, the connection itself is authenticated.
+// It returns the status to answer (200, or 500 when the event could not be
+// recorded, so that Feishu delivers it again) and a card callback's answer.
+func (l *Listener) HandleLongConnection(_ string, payload []byte) (int, []byte) {
+	res, err := (&Decoder{}).Decode(nil, payload)
+	if err != nil {
+		var re *RequestError
+		status := http.StatusBadRequest
+		if errors.As(err, &re) {
+			status = re.Status
+		}
+		l.metrics.refused.Add(1)
+		l.cfg.Log.Warn().Int("status", status).Str("reason", err.Error()).Msg("refused long-connection message")
+		return status, nil
+	}
+	if res.Event == nil {
+		return http.StatusOK, nil
+	}
+	resp, err := l.Submit(res.Event)
+	if err != nil && !errors.Is(err, ErrDuplicate) {
+		return http.StatusInternalServerError, nil
+	}
+	return http.StatusOK, resp
+}
+
+// ServeWith runs handlers while serve receives events (a long-connection
+// client's Run, say) until ctx is done; then it drains running handlers.
+func (l *Listener) ServeWith(ctx context.Context, serve func(context.Context) error) error {
+	runCtx, stop := context.WithCancel(context.Background())
+	runDone := make(chan error, 1)
+	go func() { runDone <- l.Run(runCtx) }()
+	err := serve(ctx)
+	stop()
+	if rerr := <-runDone; err == nil {
+		err = rerr
+	}
+	return err
+}

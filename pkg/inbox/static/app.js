@@ -79,9 +79,9 @@
 
   var form = document.getElementById("event-form");
   fetch("/api/listener").then(function (r) { return r.json(); }).then(function (info) {
-    if (!info.url) return;
+    if (!info.url && !info.long_connections) return;
     form.hidden = false;
-    document.getElementById("listener-url").textContent = info.url + (info.encrypted ? " (encrypted, signed)" : "");
+    document.getElementById("listener-url").textContent = info.url ? info.url + (info.encrypted ? " (encrypted, signed)" : "") : "the long-connection client";
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
