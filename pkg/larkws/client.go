@@ -73,7 +73,9 @@ type Error struct {
 	Msg  string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("long connection refused: code %d: %s", e.Code, e.Msg) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("long connection refused: code %d: %s", e.Code, e.Msg)
+}
 
 // Run connects and serves until ctx is done, reconnecting as the server
 // configures. It returns nil when ctx ends, *Error when the server refuses
