@@ -596,3 +596,52 @@ fi
 		t.Errorf("bad credentials: %v\n%s", err, out)
 	}
 }
+
+// TestListenDrainsOnSIGTERMAndKillsHangingHandlers: SIGTERM lets a
+// running handler finish (and records it), and a handler running past
+// --handler-timeout is killed and retried.
+func TestListenDrainsOnSIGTERMAndKillsHangingHandlers(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	handler := `*=echo "$FEISHU_EVENT_ID" >> "$OUT/started"
+case "$FEISHU_EVENT_ID" in
+slow) while [ ! -e "$OUT/go" ]; do sleep 0.05; done ;;
+hang) [ "$FEISHU_EVENT_ATTEMPT" = 1 ] && sleep 60 ;;
+esac
+echo "$FEISHU_EVENT_ID" >> "$OUT/done"`
+	env := []string{"OUT=" + dir}
+	p := startListen(t, env, "--state-dir", state, "--on", handler, "--handler-timeout", "500ms", "--retry-backoff", "10ms")
+	s := &feishutest.EventSender{URL: p.URL}
+	if res, err := s.Post(s.Event2("hang", "x.y", map[string]any{})); err != nil || res.Status != 200 {
+		t.Fatal(err, res)
+	}
+	waitLines(t, filepath.Join(dir, "done"), 1) // the second attempt
+	p.stop()
+	if got := fileLines(t, filepath.Join(dir, "started")); len(got) != 2 {
+		t.Errorf("hang attempts: %q, want 2 (the first killed)", got)
+	}
+
+	p = startListen(t, env, "--state-dir", state, "--on", handler, "--handler-timeout", "1m")
+	s.URL = p.URL
+	if res, err := s.Post(s.Event2("slow", "x.y", map[string]any{})); err != nil || res.Status != 200 {
+		t.Fatal(err, res)
+	}
+	waitLines(t, filepath.Join(dir, "started"), 3)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond) // the listener is draining: let the handler go on
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p.done; err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.stderr.String())
+	}
+	if got := strings.Join(fileLines(t, filepath.Join(dir, "done")), " "); got != "hang slow" {
+		t.Fatalf("done: %q", got)
+	}
+	// Nothing is left to run at the next start.
+	p = startListen(t, env, "--state-dir", state, "--on", handler)
+	p.stop()
+	if got := fileLines(t, filepath.Join(dir, "started")); len(got) != 3 {
+		t.Errorf("started: %q", got)
+	}
+}
