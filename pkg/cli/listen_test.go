@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -551,6 +552,11 @@ fi
 	}
 	env := []string{"FEISHU_BASE_URL=" + srv.URL, "OUT=" + dir}
 	p := startListenUntil(t, env, "long connection open", "--long-connection", "--state-dir", dir, "--on", "*="+script)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := lc.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
 	s := &feishutest.EventSender{Via: lc, AppID: "cli_listen"}
 	send := func(id string) {
 		t.Helper()
@@ -572,8 +578,6 @@ fi
 	// The server goes away; the client comes back after the interval
 	// the server configured (1 s) and receives again.
 	lc.DropAll()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	if err := lc.WaitConnected(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -643,5 +647,129 @@ echo "$FEISHU_EVENT_ID" >> "$OUT/done"`
 	p.stop()
 	if got := fileLines(t, filepath.Join(dir, "started")); len(got) != 3 {
 		t.Errorf("started: %q", got)
+	}
+}
+
+// TestListenExamples runs the systemd unit's listen command line, with the
+// example handlers, against the fake: an approval reaches the workflow
+// engine, contact events keep the CSV, and the alert card's buttons
+// redraw it.
+func TestListenExamples(t *testing.T) {
+	for _, tool := range []string{"jq", "curl", "flock"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the example handlers need %s", tool)
+		}
+	}
+	exdir, err := filepath.Abs("../../examples/listen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, err := os.ReadFile(filepath.Join(exdir, "feishu-push-listen.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.ReplaceAll(string(unit), "\\\n", " ")
+	var line string
+	for _, l := range strings.Split(joined, "\n") {
+		if strings.HasPrefix(l, "ExecStart=/usr/local/bin/feishu-push ") {
+			line = strings.TrimPrefix(l, "ExecStart=/usr/local/bin/feishu-push ")
+		}
+	}
+	args := strings.Fields(line)
+	if len(args) < 2 || args[0] != "listen" {
+		t.Fatalf("ExecStart: %q", line)
+	}
+	dir := t.TempDir()
+	for i := range args {
+		args[i] = strings.ReplaceAll(args[i], "/usr/local/lib/feishu-push", exdir)
+		if i > 0 {
+			switch args[i-1] {
+			case "--addr":
+				args[i] = "127.0.0.1:0"
+			case "--state-dir":
+				args[i] = filepath.Join(dir, "state")
+			case "--metrics-addr":
+				args[i] = freeAddr(t)
+			}
+		}
+	}
+	// The Kubernetes Deployment runs the same handlers.
+	deploy, _ := os.ReadFile(filepath.Join(exdir, "deployment.yaml"))
+	for _, a := range args {
+		if strings.HasPrefix(a, exdir) && !strings.Contains(string(deploy), "/handlers/"+filepath.Base(a)) {
+			t.Errorf("deployment.yaml does not run %s", filepath.Base(a))
+		}
+	}
+
+	var mu sync.Mutex
+	var posted []string
+	workflow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posted = append(posted, r.URL.Path+" "+r.Header.Get("Idempotency-Key")+" "+string(b))
+		mu.Unlock()
+	}))
+	defer workflow.Close()
+	csv := filepath.Join(dir, "contacts.csv")
+	fake := feishutest.NewServer(t, feishutest.WithAnyWebhook(""))
+
+	p := startListen(t, []string{"WORKFLOW_URL=" + workflow.URL, "CONTACTS_CSV=" + csv, "FEISHU_ENCRYPT_KEY=" + testEncryptKey}, args[1:]...)
+	s := &feishutest.EventSender{URL: p.URL, EncryptKey: testEncryptKey, AppID: "cli_listen"}
+	post := func(body []byte) {
+		t.Helper()
+		if res, err := s.Post(body); err != nil || res.Status != 200 {
+			t.Fatalf("post: %v %+v", err, res)
+		}
+	}
+	post(s.Event1("appr-1", "approval_instance", feishutest.SampleEvent("approval_instance", map[string]any{"instance_code": "INST-1", "status": "REJECTED"})))
+	user := map[string]any{"open_id": "ou_1", "user_id": "u1", "name": "张三", "email": "zs@example.com"}
+	post(s.Event2("c1", "contact.user.created_v3", map[string]any{"object": user}))
+	post(s.Event2("c2", "contact.user.created_v3", map[string]any{"object": map[string]any{"open_id": "ou_2", "name": "Li, Si"}}))
+	user["email"] = "san@example.com"
+	post(s.Event2("c3", "contact.user.updated_v3", map[string]any{"object": user, "old_object": map[string]any{"email": "zs@example.com"}}))
+	post(s.Event2("c4", "contact.user.deleted_v3", map[string]any{"object": map[string]any{"open_id": "ou_2", "name": "Li, Si"}}))
+
+	card, err := os.ReadFile(filepath.Join(exdir, "alert-card.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Post(fake.WebhookURL("t"), "application/json", strings.NewReader(`{"msg_type":"interactive","card":`+string(card)+`}`)); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the alert card was refused: %v %v", err, resp)
+	}
+	cr, err := fake.Click(s, "", 1, json.RawMessage(`{"action":"silence","alert":"DiskFull"}`), "ou_oncall")
+	if err != nil || cr.Toast == nil || cr.Toast.Content != "Silenced for 1 hour" || !cr.CardUpdated {
+		t.Fatalf("silence: %+v %v", cr, err)
+	}
+	if c := string(fake.Messages()[0].Content); !strings.Contains(c, "Silenced for 1h: DiskFull") || !strings.Contains(c, "ou_oncall") {
+		t.Errorf("card after silence: %s", c)
+	}
+	waitLines(t, filepath.Join(dir, "state", "events.journal"), 1)
+	// Wait for the queued handlers: the journal depth drops to zero.
+	metrics := ""
+	for _, a := range args {
+		if strings.HasPrefix(a, "127.0.0.1:") && a != "127.0.0.1:0" {
+			metrics = "http://" + a + "/metrics"
+		}
+	}
+	for i := 0; metricValue(t, metrics, "feishu_listen_journal_depth") != "0"; i++ {
+		if i > 500 {
+			t.Fatalf("handlers did not finish:\n%s", p.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posted) != 1 || !strings.HasPrefix(posted[0], "/approvals/INST-1 appr-1 ") || !strings.Contains(posted[0], `"status":"REJECTED"`) {
+		t.Errorf("workflow engine got %q", posted)
+	}
+	b, _ := os.ReadFile(csv)
+	rows := strings.Split(strings.TrimSpace(string(b)), "\n")
+	sort.Strings(rows[1:])
+	want := "open_id,user_id,name,email,status\n" +
+		`"ou_1","u1","张三","san@example.com","active"` + "\n" +
+		`"ou_2","","Li, Si","","left"`
+	if strings.Join(rows, "\n") != want {
+		t.Errorf("contacts.csv:\n%s\nwant:\n%s", b, want)
 	}
 }

@@ -264,9 +264,15 @@ func (d *Decoder) checkSignature(h http.Header, body []byte) error {
 	return nil
 }
 
-// chatKey finds the chat an event belongs to, for per-chat ordering.
+// chatKey finds what an event's order matters within: its chat, the user
+// or department of a contact event, or the approval instance.
 func chatKey(event json.RawMessage) string {
 	var e struct {
+		Object *struct {
+			OpenID           string `json:"open_id"`
+			OpenDepartmentID string `json:"open_department_id"`
+		} `json:"object"`
+		InstanceCode string `json:"instance_code"`
 		Message *struct {
 			ChatID string `json:"chat_id"`
 		} `json:"message"`
@@ -286,8 +292,16 @@ func chatKey(event json.RawMessage) string {
 		return e.Context.OpenChatID
 	case e.ChatID != "":
 		return e.ChatID
+	case e.OpenChatID != "":
+		return e.OpenChatID
+	case e.Object != nil && e.Object.OpenID != "":
+		return "user:" + e.Object.OpenID
+	case e.Object != nil && e.Object.OpenDepartmentID != "":
+		return "department:" + e.Object.OpenDepartmentID
+	case e.InstanceCode != "":
+		return "approval:" + e.InstanceCode
 	}
-	return e.OpenChatID
+	return ""
 }
 
 // withoutToken returns the event without its verification token (top-level
