@@ -38,6 +38,8 @@ type Journal struct {
 	seen    map[string]time.Time
 	byID    map[string]*Event
 	now     func() time.Time
+	path    string
+	appends int
 }
 
 // OpenJournal opens (creating) the journal in dir, compacting it: finished
@@ -54,15 +56,28 @@ func OpenJournal(dir string, now func() time.Time) (*Journal, error) {
 	if err := j.load(path); err != nil {
 		return nil, err
 	}
-	// Compact into a new file and rename it over the old one.
-	tmp := path + ".tmp"
+	j.path = path
+	if err := j.compactLocked(); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// compactEvery is how many appends trigger a compaction while running.
+var compactEvery = 10000
+
+// compactLocked rewrites the journal with only what matters: ids finished
+// within KeepDone and the unfinished events in order. It writes a new file,
+// fsyncs it and renames it over the old one. j.mu is held (or j is new).
+func (j *Journal) compactLocked() error {
+	tmp := j.path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	cutoff := now().Add(-KeepDone)
+	cutoff := j.now().Add(-KeepDone)
 	for id, t := range j.seen {
 		if _, open := j.byID[id]; open {
 			continue
@@ -78,25 +93,29 @@ func OpenJournal(dir string, now func() time.Time) (*Journal, error) {
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
 	f.Close()
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, err
+	if err := os.Rename(tmp, j.path); err != nil {
+		return err
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(j.path)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	j.f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	nf, err := os.OpenFile(j.path, os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return j, nil
+	if j.f != nil {
+		j.f.Close()
+	}
+	j.f, j.appends = nf, 0
+	return nil
 }
 
 func (j *Journal) load(path string) error {
@@ -148,7 +167,19 @@ func (j *Journal) append(r record) error {
 	if _, err := j.f.Write(append(b, '\n')); err != nil {
 		return err
 	}
-	return j.f.Sync()
+	if err := j.f.Sync(); err != nil {
+		return err
+	}
+	j.appends++
+	return nil
+}
+
+// maybeCompact compacts after many appends, once the in-memory state
+// matches the file. A failed compaction leaves the old, complete file.
+func (j *Journal) maybeCompact() {
+	if j.appends >= compactEvery {
+		_ = j.compactLocked()
+	}
 }
 
 // Add records ev durably. It reports false, writing nothing, when the id
@@ -165,6 +196,7 @@ func (j *Journal) Add(ev *Event) (added bool, err error) {
 	j.seen[ev.ID] = j.now()
 	j.byID[ev.ID] = ev
 	j.pending = append(j.pending, ev)
+	j.maybeCompact()
 	return true, nil
 }
 
@@ -185,6 +217,7 @@ func (j *Journal) Finish(id string, dead bool) error {
 	}
 	delete(j.byID, id)
 	j.pending = removeEvent(j.pending, id)
+	j.maybeCompact()
 	return nil
 }
 
