@@ -116,7 +116,9 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
   inbox:    %[1]s/ (what arrived, drawn as Feishu shows it; JSON at /api/messages)
 `, base, appID, shownSecret, signing)
 	if opts.CallbackURL != "" {
-		fmt.Fprintf(f.IO.ErrOut, "  listener: %s (card clicks and POST %s/api/events go there)\n", opts.CallbackURL, base)
+		fmt.Fprintf(f.IO.ErrOut, "  events:   to %s (card clicks and POST /api/events)\n", opts.CallbackURL)
+	} else {
+		fmt.Fprintln(f.IO.ErrOut, "  events:   to `feishu-push listen --long-connection` connected here (card clicks and POST /api/events)")
 	}
 	if opts.Ready != nil {
 		opts.Ready(base)
