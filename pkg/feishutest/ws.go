@@ -248,3 +248,16 @@ func (lc *LongConn) Deliver(typ string, plain []byte, timeout time.Duration) (la
 		return larkws.Response{}, fmt.Errorf("no answer in %s", timeout)
 	}
 }
+
+// Pings returns how many pings the connected clients have sent.
+func (lc *LongConn) Pings() int {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	n := 0
+	for _, c := range lc.conns {
+		c.mu.Lock()
+		n += c.pings
+		c.mu.Unlock()
+	}
+	return n
+}

@@ -106,7 +106,7 @@ func (c *Client) Run(ctx context.Context) error {
 			if c.OnConnected != nil {
 				c.OnConnected()
 			}
-			err = c.session(ctx, conn, wsURL, &cfg)
+			cfg, err = c.session(ctx, conn, wsURL, cfg)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -220,8 +220,9 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*websocket.Conn, error
 	return conn, nil
 }
 
-// session serves one connection until it breaks or ctx ends.
-func (c *Client) session(ctx context.Context, conn *websocket.Conn, wsURL string, cfg *ClientConfig) error {
+// session serves one connection until it breaks or ctx ends, and returns
+// the config as the server last set it.
+func (c *Client) session(ctx context.Context, conn *websocket.Conn, wsURL string, cfg ClientConfig) (ClientConfig, error) {
 	defer conn.CloseNow()
 	service := int32(0)
 	if u, err := url.Parse(wsURL); err == nil {
@@ -230,7 +231,12 @@ func (c *Client) session(ctx context.Context, conn *websocket.Conn, wsURL string
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var mu sync.Mutex // guards cfg
+	var mu sync.Mutex // guards cfg, which the ping loop reads
+	current := func() ClientConfig {
+		mu.Lock()
+		defer mu.Unlock()
+		return cfg
+	}
 	pingEvery := func() time.Duration {
 		mu.Lock()
 		defer mu.Unlock()
@@ -265,7 +271,7 @@ func (c *Client) session(ctx context.Context, conn *websocket.Conn, wsURL string
 			if ctx.Err() != nil {
 				conn.Close(websocket.StatusNormalClosure, "")
 			}
-			return err
+			return current(), err
 		}
 		if typ != websocket.MessageBinary {
 			continue
@@ -281,7 +287,7 @@ func (c *Client) session(ctx context.Context, conn *websocket.Conn, wsURL string
 				var cc ClientConfig
 				if json.Unmarshal(f.Payload, &cc) == nil {
 					mu.Lock()
-					*cfg = merge(*cfg, cc)
+					cfg = merge(cfg, cc)
 					mu.Unlock()
 				}
 			}
