@@ -273,7 +273,7 @@ func chatKey(event json.RawMessage) string {
 			OpenDepartmentID string `json:"open_department_id"`
 		} `json:"object"`
 		InstanceCode string `json:"instance_code"`
-		Message *struct {
+		Message      *struct {
 			ChatID string `json:"chat_id"`
 		} `json:"message"`
 		Context *struct {
