@@ -504,8 +504,8 @@ esac
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(b), "Silenced") {
-		t.Errorf("the inbox does not show the new card: %.500s", b)
+	if !strings.Contains(string(b), "Silenced") || !strings.Contains(string(b), `"toast":{"type":"info","content":"Silenced for 1h"}`) {
+		t.Errorf("the inbox does not show the new card and its toast: %.2000s", b)
 	}
 	if code, res := postJSON(t, base+"/api/callback", `{"seq":9,"value":{}}`); code != 404 {
 		t.Errorf("click on a missing message: %d %v", code, res)

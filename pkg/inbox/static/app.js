@@ -43,6 +43,7 @@
     var body = el("div", "msg-body");
     body.innerHTML = m.html; // drawn and escaped by the server
     li.appendChild(body);
+    if (m.toast) li.appendChild(el("div", "msg-toast toast-" + m.toast.type, m.toast.content));
     var pre = el("pre", "json", JSON.stringify(m.body, null, 2));
     pre.hidden = true;
     li.appendChild(pre);
@@ -111,11 +112,12 @@
         for (var i = 0; i < msgs.length; i++) {
           var m = msgs[i];
           if (only && String(m.seq) !== only) continue;
-          if (drawn[m.seq] === m.html) continue;
+          var sig = m.html + (m.toast ? m.toast.type + m.toast.content : "");
+          if (drawn[m.seq] === sig) continue;
           var old = document.getElementById("msg-" + m.seq);
           var li = draw(m);
           if (old) list.replaceChild(li, old); else list.insertBefore(li, list.firstChild);
-          drawn[m.seq] = m.html;
+          drawn[m.seq] = sig;
         }
         empty.hidden = msgs.length > 0;
         document.body.dataset.ready = "true";
