@@ -773,3 +773,49 @@ func TestListenExamples(t *testing.T) {
 		t.Errorf("contacts.csv:\n%s\nwant:\n%s", b, want)
 	}
 }
+
+// TestListenLongConnectionThroughSandbox: listen --long-connection against
+// the sandbox process; events and clicks from its API arrive over it.
+func TestListenLongConnectionThroughSandbox(t *testing.T) {
+	dir := t.TempDir()
+	base := startSandbox(t)
+	script := filepath.Join(dir, "handler.sh")
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+if [ "$FEISHU_EVENT_TYPE" = card.action.trigger ]; then
+  printf '{"toast":{"type":"success","content":"over ws"}}'
+else
+  echo "$FEISHU_EVENT_TYPE" >> "$OUT/events"
+fi
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Before any listener connects, the API says so.
+	if code, _ := postJSON(t, base+"/api/events", `{"type":"im.message.receive_v1"}`); code != http.StatusConflict {
+		t.Errorf("event with no listener: %d", code)
+	}
+	p := startListenUntil(t, []string{"FEISHU_BASE_URL=" + base, "FEISHU_APP_ID=cli_sandbox", "FEISHU_APP_SECRET=sandbox_secret", "OUT=" + dir},
+		"long connection open", "--long-connection", "--state-dir", dir, "--on", "*="+script)
+	var code int
+	var res map[string]any
+	for i := 0; i < 200; i++ { // the sandbox registers the socket just after the client sees it open
+		if code, res = postJSON(t, base+"/api/events", `{"type":"contact.user.created_v3"}`); code != http.StatusConflict {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != 200 || res["status"] != 200.0 {
+		t.Fatalf("event over the long connection: %d %v", code, res)
+	}
+	card := `{"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":"Disk full"}},"elements":[]}}`
+	if code, _ := postJSON(t, base+"/open-apis/bot/v2/hook/x", card); code != 200 {
+		t.Fatalf("webhook: %d", code)
+	}
+	if code, res := postJSON(t, base+"/api/callback", `{"seq":1,"value":{"action":"ack"}}`); code != 200 || fmt.Sprint(res["toast"]) != "map[content:over ws type:success]" {
+		t.Fatalf("click over the long connection: %d %v", code, res)
+	}
+	waitLines(t, filepath.Join(dir, "events"), 1)
+	p.stop()
+	if got := fileLines(t, filepath.Join(dir, "events")); len(got) != 1 || got[0] != "contact.user.created_v3" {
+		t.Errorf("events: %q", got)
+	}
+}
