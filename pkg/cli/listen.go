@@ -43,8 +43,8 @@ func newListenCmd(f *Factory, runF func(context.Context, *ListenOptions) error) 
 		Short: "Receive Feishu events and card clicks and run a command for each",
 		Long: `Receive events and card callbacks from Feishu and run a shell command for
 each, with the event JSON on stdin and FEISHU_EVENT_TYPE, FEISHU_EVENT_ID
-(and the app's settings) in its environment. Without --on, every event is
-printed as one JSON line on stdout.
+(and the app's settings) in its environment. An event no --on matches
+(all of them, without --on) is printed as one JSON line on stdout.
 
 HTTP callback mode (the default) serves the request URL set in the Feishu
 console on --addr and --path: it answers the url_verification challenge,
