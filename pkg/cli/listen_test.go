@@ -35,8 +35,9 @@ func init() {
 }
 
 const (
-	testEncryptKey = "encrypt-key-Hx72Lq"
-	testVerifToken = "verif-token-Pw93Ze"
+	listenAppSecret = "listen-app-secret-Tq4Nv"
+	testEncryptKey  = "encrypt-key-Hx72Lq"
+	testVerifToken  = "verif-token-Pw93Ze"
 )
 
 // listenProc is a running `feishu-push listen`.
@@ -78,7 +79,7 @@ func startListenUntil(t *testing.T, env []string, msg string, args ...string) *l
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(append(os.Environ(), listenExecEnv+"=1", "HOME="+t.TempDir(), "FEISHU_PUSH_CONFIG=",
-		"FEISHU_APP_ID=cli_listen", "FEISHU_APP_SECRET="+testAppSecret), env...)
+		"FEISHU_APP_ID=cli_listen", "FEISHU_APP_SECRET="+listenAppSecret), env...)
 	p := &listenProc{t: t, cmd: cmd, stdout: &bytes.Buffer{}, stderr: newListenBuffer(), done: make(chan error, 1)}
 	cmd.Stdout = p.stdout
 	pr, pw := io.Pipe()
@@ -117,7 +118,7 @@ func (p *listenProc) stop() {
 	if err := <-p.done; err != nil {
 		p.t.Fatalf("listener exit: %v\nstderr:\n%s", err, p.stderr.String())
 	}
-	for _, secret := range []string{testEncryptKey, testVerifToken, testAppSecret} {
+	for _, secret := range []string{testEncryptKey, testVerifToken, listenAppSecret} {
 		if strings.Contains(p.stdout.String()+p.stderr.String(), secret) {
 			p.t.Errorf("a secret appears in the listener's output")
 		}
@@ -532,7 +533,7 @@ esac
 // a duplicate, and reconnects when the server drops it.
 func TestListenLongConnection(t *testing.T) {
 	dir := t.TempDir()
-	fake := feishutest.New(feishutest.WithApp("cli_listen", testAppSecret), feishutest.WithAnyWebhook(""))
+	fake := feishutest.New(feishutest.WithApp("cli_listen", listenAppSecret), feishutest.WithAnyWebhook(""))
 	lc := fake.LongConnection()
 	lc.Fragment = 3
 	mux := http.NewServeMux()
