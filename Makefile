@@ -6,7 +6,14 @@ BIN      := bin/feishu-push
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION)
 # Fuzz targets, as package:Target. `make test` runs each briefly.
-FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate ./pkg/render:FuzzMarkdown ./pkg/render:FuzzCard
+FUZZ     := \
+	./pkg/feishu:FuzzParseRecipient \
+	./pkg/card:FuzzRender \
+	./pkg/card:FuzzValidate \
+	./pkg/render:FuzzMarkdown \
+	./pkg/render:FuzzCard \
+	./pkg/listen:FuzzDecode \
+	./pkg/larkws:FuzzFrame
 FUZZTIME ?= 3s
 
 .PHONY: all build install test unit fuzz lint corpus demo bench race screenshot man clean

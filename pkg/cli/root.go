@@ -211,6 +211,7 @@ defaults. Secrets belong in the environment or a file, not in argv:
 		newSendCardCmd(f, nil),
 		newPushDashboardCmd(f, nil),
 		newSandboxCmd(f, nil),
+		newListenCmd(f, nil),
 		newFlushCmd(f, nil),
 		newLintCmd(f, nil),
 		newPreviewCmd(f),
