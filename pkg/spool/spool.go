@@ -1,23 +1,40 @@
-// Package spool keeps messages that could not be delivered, one JSON file
-// each, until a later flush sends them. A spooled message holds everything
-// needed to send it again (recipient, type, content and its uuid) and no
-// credential: no secret, no token, no webhook URL.
+// Package spool keeps messages on disk, one file each, until Feishu has
+// accepted them. Used as a write-ahead log (Put before the first attempt,
+// Done after acceptance), a message survives SIGKILL at any instant and a
+// later flush finishes the job. A spooled message holds everything needed
+// to send it again (recipient, type, content, uuid, time of the first
+// attempt) and no credential: no secret, no token, no webhook URL.
+//
+// A spool file is written atomically (fsync'd file and directory, mode
+// 0600) as a header line with the format version and the SHA-256 of the
+// JSON body that follows. Load refuses what feishu-push did not write: a
+// file not owned by the running user or writable by others, a symlink, a
+// directory others can write to, a bad version or checksum, unknown fields,
+// and any message type or content shape feishu-push never produces.
 package spool
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"syscall"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/gofrs/flock"
 
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/safefile"
 )
 
 // Modes of a spooled message.
@@ -52,6 +69,14 @@ type Entry struct {
 	// MaybeDelivered marks a webhook post that may have landed: a webhook has
 	// no uuid, so it is sent again only when asked to.
 	MaybeDelivered bool `json:"maybe_delivered,omitempty"`
+	// FirstAttempt is when the message was first tried (for a write-ahead
+	// entry, when it was put in the spool just before that). Zero in files
+	// of format 1, where Created stands in for it.
+	FirstAttempt time.Time `json:"first_attempt,omitzero"`
+	// NotDelivered says that no attempt so far can have reached Feishu (each
+	// failed before the request went out or was refused unprocessed), so
+	// the message is never uncertain. Leave it false when in doubt.
+	NotDelivered bool `json:"not_delivered,omitempty"`
 	// Attempts counts HTTP requests made for it so far.
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"last_error,omitempty"`
@@ -59,32 +84,110 @@ type Entry struct {
 	DeadReason string `json:"dead_reason,omitempty"`
 }
 
+// DedupeWindow is how long Feishu de-duplicates a uuid: within it a
+// message sent again with its uuid lands at most once.
+const DedupeWindow = time.Hour
+
+// UncertainAfter is how long after its first attempt an app message that
+// may have landed stops being safe to send again: Feishu's dedupe window
+// less a margin for clocks and for the time between the attempt and the
+// spool write.
+const UncertainAfter = DedupeWindow - 10*time.Minute
+
+// Uncertain reports whether sending e again at now could deliver it twice,
+// so that flush holds it unless forced: a webhook post that may have
+// landed, an app message without a uuid that may have landed, or an app
+// message that may have landed whose first attempt is older than
+// UncertainAfter.
+func (e *Entry) Uncertain(now time.Time) bool {
+	if e.Mode == ModeWebhook || e.UUID == "" {
+		return e.MaybeDelivered
+	}
+	if e.NotDelivered {
+		return false
+	}
+	first := e.FirstAttempt
+	if first.IsZero() {
+		first = e.Created
+	}
+	return now.Sub(first) >= UncertainAfter
+}
+
+// ErrWrite is wrapped by every failure to write to the spool: the message
+// is then not kept, and the caller must say so (it is not "kept for a
+// later flush").
+var ErrWrite = errors.New("spool write failed")
+
+// WriteError is a failed spool write. errors.Is(err, ErrWrite) holds.
+type WriteError struct {
+	Dir string
+	Err error
+}
+
+func (e *WriteError) Error() string   { return fmt.Sprintf("spool %s: not written: %v", e.Dir, e.Err) }
+func (e *WriteError) Unwrap() error   { return e.Err }
+func (e *WriteError) Is(t error) bool { return t == ErrWrite }
+
 // Spool is a spool directory.
 type Spool struct {
 	Dir string
 }
 
-// Put writes e to a new file atomically (mode 0600) and returns its path.
+// Format of a spool file: a header line, then the JSON body.
+const (
+	formatVersion = 2
+	headerPrefix  = "feishu-push-spool 2 sha256:"
+	// maxEntry bounds a spool file: a message body is at most 150 KB.
+	maxEntry = 1 << 20
+)
+
+// Put writes e to a new file before its first attempt (or after a failure)
+// and returns its path. The file is complete and on disk (file and
+// directory fsync'd, mode 0600) when Put returns. It sets e.Version,
+// e.Created and, when zero, e.FirstAttempt. A failure is a *WriteError.
 func (s *Spool) Put(e *Entry) (string, error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return "", err
+	if err := safefile.EnsureDir(s.Dir); err != nil {
+		return "", &WriteError{Dir: s.Dir, Err: err}
 	}
-	e.Version = 1
+	now := time.Now()
 	if e.Created.IsZero() {
-		e.Created = time.Now()
+		e.Created = now
+	}
+	if e.FirstAttempt.IsZero() {
+		e.FirstAttempt = now
 	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name := fmt.Sprintf("%s-%s.json", e.Created.UTC().Format("20060102T150405.000000000Z"), hex.EncodeToString(b))
 	path := filepath.Join(s.Dir, name)
-	return path, writeJSON(path, e)
+	if err := s.write(path, e); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
-// Update rewrites the entry at path atomically.
-func (s *Spool) Update(path string, e *Entry) error { return writeJSON(path, e) }
+// Update rewrites the entry at path atomically. A failure is a *WriteError.
+func (s *Spool) Update(path string, e *Entry) error { return s.write(path, e) }
 
-// List returns the paths of the spooled messages, oldest first.
+// Done removes a message Feishu accepted, durably: once Done returns, a
+// crash does not bring it back.
+func (s *Spool) Done(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return atomicfile.SyncDir(filepath.Dir(path))
+}
+
+// List returns the paths of the spooled messages, oldest first. A spool
+// directory that is not the running user's, or that others can write to,
+// is refused: its files cannot be trusted.
 func (s *Spool) List() ([]string, error) {
+	if err := safefile.CheckDir(s.Dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
 	paths, err := filepath.Glob(filepath.Join(s.Dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -93,27 +196,151 @@ func (s *Spool) List() ([]string, error) {
 	return paths, nil
 }
 
-// Load reads one spooled message.
+// Load reads one spooled message and checks that feishu-push wrote it (see
+// the package comment). Every error starts with "refused:" or "corrupt
+// spool file:".
 func (s *Spool) Load(path string) (*Entry, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadState(path, maxEntry)
 	if err != nil {
+		var se *safefile.Error
+		if errors.As(err, &se) && (errors.Is(err, safefile.ErrUnsafe) || errors.Is(err, safefile.ErrTooLarge)) {
+			return nil, fmt.Errorf("refused: %v", se.Err)
+		}
 		return nil, err
 	}
+	return Decode(b)
+}
+
+// Decode parses and checks the bytes of a spool file.
+func Decode(b []byte) (*Entry, error) {
+	body := b
+	version := 1
+	if bytes.HasPrefix(b, []byte("feishu-push-spool ")) {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return nil, errors.New("corrupt spool file: no header line")
+		}
+		header := string(b[:nl])
+		if !strings.HasPrefix(header, headerPrefix) {
+			return nil, fmt.Errorf("corrupt spool file: unknown format %.40q", header)
+		}
+		body = b[nl+1:]
+		sum := sha256.Sum256(body)
+		if header[len(headerPrefix):] != hex.EncodeToString(sum[:]) {
+			return nil, errors.New("corrupt spool file: checksum mismatch")
+		}
+		version = formatVersion
+	}
+	// Format 1 (earlier versions' files, plain JSON with no checksum) is
+	// still read, under the same owner, mode and field checks, so that an
+	// upgrade does not strand messages.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
+	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("corrupt spool file: %v", err)
 	}
-	switch {
-	case e.Version != 1:
-		return nil, fmt.Errorf("corrupt spool file: unknown version %d", e.Version)
-	case e.Mode != ModeApp && e.Mode != ModeWebhook:
-		return nil, fmt.Errorf("corrupt spool file: unknown mode %q", e.Mode)
-	case e.MsgType == "" || !json.Valid(e.Content):
-		return nil, errors.New("corrupt spool file: no msg_type or content")
-	case e.Mode == ModeApp && (e.ReceiveIDType == "" || e.ReceiveID == ""):
-		return nil, errors.New("corrupt spool file: no recipient")
+	if dec.More() {
+		return nil, errors.New("corrupt spool file: data after the entry")
+	}
+	if e.Version != version {
+		return nil, fmt.Errorf("corrupt spool file: version %d in a format %d file", e.Version, version)
+	}
+	if err := e.check(); err != nil {
+		return nil, fmt.Errorf("refused: %v", err)
 	}
 	return &e, nil
+}
+
+// check refuses an entry feishu-push would never write.
+func (e *Entry) check() error {
+	switch e.Mode {
+	case ModeApp:
+		if e.WebhookID != "" {
+			return errors.New("an app message with webhook fields")
+		}
+		if e.ReceiveIDType == "" || e.ReceiveID == "" {
+			return errors.New("an app message without a recipient")
+		}
+		if err := feishu.CheckReceiveID(e.ReceiveIDType, e.ReceiveID); err != nil {
+			return fmt.Errorf("recipient %s %+q: %v", e.ReceiveIDType, e.ReceiveID, err)
+		}
+		if !printable(e.AppID, 64) || !strings.HasPrefix(e.AppID, "cli_") {
+			return fmt.Errorf("app id %+q", e.AppID)
+		}
+		if u, err := feishu.NormalizeBaseURL(e.BaseURL); err != nil || u != e.BaseURL {
+			return fmt.Errorf("base URL %+q", e.BaseURL)
+		}
+	case ModeWebhook:
+		if e.ReceiveIDType != "" || e.ReceiveID != "" || e.AppID != "" || e.BaseURL != "" || e.UUID != "" {
+			return errors.New("a webhook message with app fields")
+		}
+		if !isHex(e.WebhookID, 12) {
+			return fmt.Errorf("webhook id %+q", e.WebhookID)
+		}
+	default:
+		return fmt.Errorf("unknown mode %+q", e.Mode)
+	}
+	if len(e.UUID) > feishu.MaxUUIDLen || !printable(e.UUID, feishu.MaxUUIDLen) {
+		return fmt.Errorf("uuid %+q", e.UUID)
+	}
+	if !printable(e.Command, 32) || e.Command == "" {
+		return fmt.Errorf("command %+q", e.Command)
+	}
+	if e.Attempts < 0 || e.Attempts > 1<<20 {
+		return fmt.Errorf("%d attempts", e.Attempts)
+	}
+	if e.DeadReason != "" {
+		return errors.New("a message already moved to dead/")
+	}
+	return checkContent(e.MsgType, e.Content)
+}
+
+// checkContent accepts exactly the messages feishu-push sends: text as
+// {"text": "..."} and cards (interactive) as a JSON object.
+func checkContent(msgType string, content json.RawMessage) error {
+	switch msgType {
+	case feishu.MsgTypeText:
+		dec := json.NewDecoder(bytes.NewReader(content))
+		dec.DisallowUnknownFields()
+		var t struct {
+			Text *string `json:"text"`
+		}
+		if err := dec.Decode(&t); err != nil || t.Text == nil || dec.More() {
+			return errors.New(`a text message whose content is not {"text": "..."}`)
+		}
+		if *t.Text == "" || !utf8.ValidString(*t.Text) {
+			return errors.New("a text message with no text or invalid UTF-8")
+		}
+	case feishu.MsgTypeInteractive:
+		var card map[string]json.RawMessage
+		if err := json.Unmarshal(content, &card); err != nil || len(card) == 0 {
+			return errors.New("a card that is not a JSON object")
+		}
+	default:
+		return fmt.Errorf("message type %+q, which feishu-push never sends", msgType)
+	}
+	return nil
+}
+
+func printable(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // Remove deletes a delivered message.
@@ -123,7 +350,7 @@ func (s *Spool) Remove(path string) error { return os.Remove(path) }
 // e may be nil for a file that could not be read.
 func (s *Spool) Bury(path string, e *Entry, reason string) (string, error) {
 	dead := filepath.Join(s.Dir, DeadDir)
-	if err := os.MkdirAll(dead, 0o700); err != nil {
+	if err := safefile.EnsureDir(dead); err != nil {
 		return "", err
 	}
 	dst := filepath.Join(dead, filepath.Base(path))
@@ -131,7 +358,7 @@ func (s *Spool) Bury(path string, e *Entry, reason string) (string, error) {
 		if err := os.Rename(path, dst); err != nil {
 			return "", err
 		}
-		return dst, os.WriteFile(dst+".reason", []byte(reason+"\n"), 0o600)
+		return dst, atomicfile.Write(dst+".reason", []byte(reason+"\n"), 0o600)
 	}
 	e.DeadReason = reason
 	if err := writeJSON(dst, e); err != nil {
@@ -143,35 +370,44 @@ func (s *Spool) Bury(path string, e *Entry, reason string) (string, error) {
 // Lock takes the spool's lock, waiting until ctx is done; two flushes never
 // work on the same spool at once. Call the returned function to release it.
 func (s *Spool) Lock(ctx context.Context) (func(), error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+	if err := safefile.EnsureDir(s.Dir); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(s.Dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	p := filepath.Join(s.Dir, ".lock")
+	if err := safefile.CheckFile(p); err != nil {
 		return nil, err
 	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	lk := flock.New(p, flock.SetPermissions(0o600))
+	ok, err := lk.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		_ = lk.Close()
 		if err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+			err = ctx.Err()
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+		return nil, err
 	}
+	return func() { _ = lk.Unlock() }, nil
 }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+func (s *Spool) write(path string, e *Entry) error {
+	if err := writeJSON(path, e); err != nil {
+		return &WriteError{Dir: s.Dir, Err: err}
+	}
+	return nil
+}
+
+// writeJSON writes e in the current format: header line, then the body.
+func writeJSON(path string, e *Entry) error {
+	e.Version = formatVersion
+	body, err := json.Marshal(e) // compact: Content keeps its exact bytes
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, append(b, '\n'), 0o600)
+	body = append(body, '\n')
+	if len(body) > maxEntry {
+		return fmt.Errorf("entry of %d bytes is larger than %d", len(body), maxEntry)
+	}
+	sum := sha256.Sum256(body)
+	data := append([]byte(headerPrefix+hex.EncodeToString(sum[:])+"\n"), body...)
+	return atomicfile.Write(path, data, 0o600)
 }
