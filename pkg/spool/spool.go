@@ -249,6 +249,13 @@ func Decode(b []byte) (*Entry, error) {
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("refused: %v", err)
 	}
+	// The file is indented for people to read; the content goes back to
+	// its compact form.
+	var c bytes.Buffer
+	if err := json.Compact(&c, e.Content); err != nil {
+		return nil, fmt.Errorf("corrupt spool file: %v", err)
+	}
+	e.Content = c.Bytes()
 	return &e, nil
 }
 
@@ -399,7 +406,7 @@ func (s *Spool) write(path string, e *Entry) error {
 // writeJSON writes e in the current format: header line, then the body.
 func writeJSON(path string, e *Entry) error {
 	e.Version = formatVersion
-	body, err := json.Marshal(e) // compact: Content keeps its exact bytes
+	body, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}

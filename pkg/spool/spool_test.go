@@ -148,13 +148,13 @@ func TestLoadRefusesWhatItDidNotWrite(t *testing.T) {
 			os.WriteFile(p, append(raw[:len(raw)-3], "x}\n"...), 0o600)
 			return p
 		}(),
-		"version 3":        plant(t, sp.Dir, "c.json", edit(`"version":2`, `"version":3`), 0o600),
-		"unknown field":    plant(t, sp.Dir, "d.json", edit(`"command"`, `"extra":1,"command"`), 0o600),
-		"post message":     plant(t, sp.Dir, "e.json", edit(`"msg_type":"text"`, `"msg_type":"post"`), 0o600),
-		"image message":    plant(t, sp.Dir, "f.json", edit(`"msg_type":"text"`, `"msg_type":"image"`), 0o600),
-		"extra text field": plant(t, sp.Dir, "g.json", edit(`"content":{`, `"content":{"x":1,`), 0o600),
+		"version 3":        plant(t, sp.Dir, "c.json", edit(`"version": 2`, `"version": 3`), 0o600),
+		"unknown field":    plant(t, sp.Dir, "d.json", edit(`"command"`, `"extra": 1, "command"`), 0o600),
+		"post message":     plant(t, sp.Dir, "e.json", edit(`"msg_type": "text"`, `"msg_type": "post"`), 0o600),
+		"image message":    plant(t, sp.Dir, "f.json", edit(`"msg_type": "text"`, `"msg_type": "image"`), 0o600),
+		"extra text field": plant(t, sp.Dir, "g.json", edit(`"content": {`, `"content": {"x": 1, `), 0o600),
 		"zero-width id":    plant(t, sp.Dir, "h.json", edit(`"oc_1"`, `"oc_1\u200b"`), 0o600),
-		"webhook + app":    plant(t, sp.Dir, "i.json", edit(`"mode":"app"`, `"mode":"webhook"`), 0o600),
+		"webhook + app":    plant(t, sp.Dir, "i.json", edit(`"mode": "app"`, `"mode": "webhook"`), 0o600),
 		"truncated": func() string {
 			p := filepath.Join(sp.Dir, "j.json")
 			os.WriteFile(p, raw[:len(raw)/2], 0o600)
@@ -177,7 +177,7 @@ func TestLoadRefusesWhatItDidNotWrite(t *testing.T) {
 	}
 	// Format 1 files of earlier versions load under the same checks.
 	v1 := filepath.Join(sp.Dir, "v1.json")
-	os.WriteFile(v1, []byte(edit(`"version":2`, `"version":1`)), 0o600)
+	os.WriteFile(v1, []byte(edit(`"version": 2`, `"version": 1`)), 0o600)
 	if _, err := sp.Load(v1); err != nil {
 		t.Errorf("format 1: %v", err)
 	}
