@@ -272,7 +272,7 @@ func (e *Entry) check() error {
 		if err := feishu.CheckReceiveID(e.ReceiveIDType, e.ReceiveID); err != nil {
 			return fmt.Errorf("recipient %s %+q: %v", e.ReceiveIDType, e.ReceiveID, err)
 		}
-		if !printable(e.AppID, 64) || !strings.HasPrefix(e.AppID, "cli_") {
+		if !printable(e.AppID, 64) || e.AppID == "" {
 			return fmt.Errorf("app id %+q", e.AppID)
 		}
 		if u, err := feishu.NormalizeBaseURL(e.BaseURL); err != nil || u != e.BaseURL {
@@ -348,6 +348,38 @@ func isHex(s string, n int) bool {
 	}
 	_, err := hex.DecodeString(s)
 	return err == nil
+}
+
+// Sweep removes the temporary files that a write cut short (by SIGKILL or
+// a full disk) left in the spool, when older than age. It returns how many
+// it removed. Call it under Lock.
+func (s *Spool) Sweep(age time.Duration) (int, error) {
+	if err := safefile.CheckDir(s.Dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	ents, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, de := range ents {
+		name := de.Name()
+		// atomicfile's temporary names: "." + final name + "." + digits.
+		if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".json.") || !de.Type().IsRegular() {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil || time.Since(info.ModTime()) < age {
+			continue
+		}
+		if os.Remove(filepath.Join(s.Dir, name)) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Remove deletes a delivered message.
