@@ -112,3 +112,22 @@ func FuzzTemplateBudget(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExecuteBudget measures a 200-row table under the default budget.
+func BenchmarkExecuteBudget(b *testing.B) {
+	rows := make([]any, 200)
+	for i := range rows {
+		rows[i] = map[string]any{"name": "row", "value": i}
+	}
+	tmpl, err := card.ParseTemplate("b.tmpl", []byte(`{"elements":[{"tag":"markdown","content":"{{range .rows}}**{{.name}}**: {{printf "%6d" .value}}\n{{end}}"}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := map[string]any{"rows": rows}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tmpl.Execute(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

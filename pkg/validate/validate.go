@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Bounds for the settings feishu-push has. A rate below the minimum would
@@ -71,3 +73,24 @@ func ParseRate(flag, s string, min, max float64) (float64, error) {
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// Text checks message text given with flag (or read from a file named by
+// flag): valid UTF-8 and no NUL byte, the same rule wherever text comes
+// from, so that --text and --text-file refuse the same input.
+func Text(flag, s string) error {
+	if !utf8.ValidString(s) {
+		i := 0
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("%s: not valid UTF-8 (at byte %d)", flag, i)
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return fmt.Errorf("%s: contains a NUL byte (at byte %d)", flag, i)
+	}
+	return nil
+}

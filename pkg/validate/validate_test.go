@@ -48,3 +48,15 @@ func TestDurationAndCount(t *testing.T) {
 		t.Errorf("workers 0: %v", err)
 	}
 }
+
+func TestText(t *testing.T) {
+	if err := validate.Text("--text", "磁盘 93% ✅"); err != nil {
+		t.Error(err)
+	}
+	if err := validate.Text("--text", "ab\xffcd"); err == nil || !strings.Contains(err.Error(), "--text: not valid UTF-8 (at byte 2)") {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+	if err := validate.Text("--text-file x.txt", "a\x00"); err == nil || !strings.Contains(err.Error(), "NUL") {
+		t.Errorf("NUL: %v", err)
+	}
+}
