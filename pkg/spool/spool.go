@@ -175,7 +175,19 @@ func (s *Spool) Done(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return atomicfile.SyncDir(filepath.Dir(path))
+	dir := filepath.Dir(path)
+	if err := atomicfile.SyncDir(dir); err != nil {
+		return err
+	}
+	if id, ok := strings.CutPrefix(filepath.Base(dir), batchPrefix); ok && os.Remove(dir) == nil {
+		// The last message of a batch: its directory goes too, and its
+		// lock unless its run still holds it (Close removes it then).
+		if lk := s.batchLockPath(id); !lockHeld(lk) {
+			_ = os.Remove(lk)
+		}
+		return atomicfile.SyncDir(filepath.Dir(dir))
+	}
+	return nil
 }
 
 // List returns the paths of the spooled messages, oldest first. A spool
@@ -192,8 +204,166 @@ func (s *Spool) List() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(paths)
+	inBatches, err := filepath.Glob(filepath.Join(s.Dir, batchPrefix+"*", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	paths = append(paths, inBatches...)
+	sort.Slice(paths, func(i, j int) bool { return filepath.Base(paths[i]) < filepath.Base(paths[j]) })
 	return paths, nil
+}
+
+// Batch directories: a batch is staged in a hidden directory and enters
+// the spool by one rename, so that a run's messages are all in the spool or
+// none are, whenever the process dies.
+const (
+	batchPrefix = "batch-"
+	stagePrefix = ".stage-"
+)
+
+// Batch stages the messages of one run (one entry per recipient) so that
+// they enter the spool together, before the first of them is attempted.
+// Each Add writes one entry to disk, so memory stays flat in the number of
+// entries. Not safe for concurrent use.
+type Batch struct {
+	s     *Spool
+	id    string
+	stage string
+	n     int
+	lock  *flock.Flock
+	files []string
+}
+
+// lockPrefix names the file beside a batch directory that the run sending
+// the batch holds locked until Close, so that a flush leaves its messages
+// alone. It is outside the directory, which can then be renamed on every
+// system while locked.
+const lockPrefix = ".lock-"
+
+func (s *Spool) batchLockPath(id string) string { return filepath.Join(s.Dir, lockPrefix+id) }
+
+// NewBatch starts a batch. A failure is a *WriteError.
+func (s *Spool) NewBatch() (*Batch, error) {
+	if err := safefile.EnsureDir(s.Dir); err != nil {
+		return nil, &WriteError{Dir: s.Dir, Err: err}
+	}
+	r := make([]byte, 6)
+	_, _ = rand.Read(r)
+	id := time.Now().UTC().Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(r)
+	stage := filepath.Join(s.Dir, stagePrefix+id)
+	lk := flock.New(s.batchLockPath(id), flock.SetPermissions(0o600))
+	if ok, err := lk.TryLock(); err != nil || !ok {
+		if err == nil {
+			err = errors.New("batch lock taken")
+		}
+		return nil, &WriteError{Dir: s.Dir, Err: err}
+	}
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		_ = lk.Unlock()
+		_ = os.Remove(s.batchLockPath(id))
+		return nil, &WriteError{Dir: s.Dir, Err: err}
+	}
+	return &Batch{s: s, id: id, stage: stage, lock: lk}, nil
+}
+
+// Close releases the batch when its run ends, delivered or not; what is
+// left of it is then flush's to send.
+func (b *Batch) Close() {
+	_ = b.lock.Unlock()
+	if !exists(b.stage) && !exists(filepath.Join(b.s.Dir, batchPrefix+b.id)) {
+		_ = os.Remove(b.s.batchLockPath(b.id))
+	}
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// Busy reports whether the message at path belongs to a batch that a
+// running process is still sending; flush skips it.
+func (s *Spool) Busy(path string) bool {
+	dir := filepath.Base(filepath.Dir(path))
+	id, ok := strings.CutPrefix(dir, batchPrefix)
+	return ok && lockHeld(s.batchLockPath(id))
+}
+
+func lockHeld(p string) bool {
+	if _, err := os.Lstat(p); err != nil {
+		return false
+	}
+	lk := flock.New(p)
+	ok, err := lk.TryLock()
+	if err != nil || !ok {
+		return err == nil
+	}
+	_ = lk.Unlock()
+	return false
+}
+
+// Add writes e to the batch (fsync'd, mode 0600) and returns the path it
+// has once the batch is committed: the path to give Done after Feishu
+// accepted the message. It sets e.Created and e.FirstAttempt like Put. A
+// failure is a *WriteError.
+func (b *Batch) Add(e *Entry) (string, error) {
+	now := time.Now()
+	if e.Created.IsZero() {
+		e.Created = now
+	}
+	if e.FirstAttempt.IsZero() {
+		e.FirstAttempt = now
+	}
+	b.n++
+	name := fmt.Sprintf("%s-%06d.json", b.id, b.n)
+	p := filepath.Join(b.stage, name)
+	data, err := encode(e)
+	if err == nil {
+		// The staging directory is invisible to flush until Commit, which
+		// syncs everything at once: no rename and no fsync per entry here.
+		err = writeNew(p, data)
+	}
+	if err != nil {
+		return "", &WriteError{Dir: b.s.Dir, Err: err}
+	}
+	b.files = append(b.files, p)
+	return filepath.Join(b.s.Dir, batchPrefix+b.id, name), nil
+}
+
+func writeNew(p string, data []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Commit puts every entry of the batch in the spool at once (one rename,
+// then the directory is fsync'd). Call it before the first attempt. A
+// failure is a *WriteError, and none of the batch is in the spool.
+func (b *Batch) Commit() error {
+	if err := syncFiles(b.stage, b.files); err != nil {
+		return &WriteError{Dir: b.s.Dir, Err: err}
+	}
+	if err := atomicfile.SyncDir(b.stage); err != nil {
+		return &WriteError{Dir: b.s.Dir, Err: err}
+	}
+	if err := os.Rename(b.stage, filepath.Join(b.s.Dir, batchPrefix+b.id)); err != nil {
+		return &WriteError{Dir: b.s.Dir, Err: err}
+	}
+	if err := atomicfile.SyncDir(b.s.Dir); err != nil {
+		return &WriteError{Dir: b.s.Dir, Err: err}
+	}
+	return nil
+}
+
+// Abort removes an uncommitted batch and releases it.
+func (b *Batch) Abort() {
+	_ = os.RemoveAll(b.stage)
+	b.Close()
 }
 
 // Load reads one spooled message and checks that feishu-push wrote it (see
@@ -367,16 +537,32 @@ func (s *Spool) Sweep(age time.Duration) (int, error) {
 	n := 0
 	for _, de := range ents {
 		name := de.Name()
-		// atomicfile's temporary names: "." + final name + "." + digits.
-		if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".json.") || !de.Type().IsRegular() {
-			continue
-		}
+		p := filepath.Join(s.Dir, name)
 		info, err := de.Info()
 		if err != nil || time.Since(info.ModTime()) < age {
 			continue
 		}
-		if os.Remove(filepath.Join(s.Dir, name)) == nil {
-			n++
+		switch {
+		case de.IsDir() && strings.HasPrefix(name, stagePrefix):
+			// A batch never committed: its run died before the first
+			// attempt, so none of it was sent.
+			if !lockHeld(s.batchLockPath(name[len(stagePrefix):])) && os.RemoveAll(p) == nil {
+				n++
+			}
+		case de.IsDir() && strings.HasPrefix(name, batchPrefix):
+			if !lockHeld(s.batchLockPath(name[len(batchPrefix):])) && os.Remove(p) == nil { // only when empty
+				n++
+			}
+		case de.Type().IsRegular() && strings.HasPrefix(name, lockPrefix):
+			id := name[len(lockPrefix):]
+			if !exists(filepath.Join(s.Dir, stagePrefix+id)) && !exists(filepath.Join(s.Dir, batchPrefix+id)) && !lockHeld(p) && os.Remove(p) == nil {
+				n++
+			}
+		case de.Type().IsRegular() && strings.HasPrefix(name, ".") && strings.Contains(name, ".json."):
+			// atomicfile's temporary names: "." + final name + "." + digits.
+			if os.Remove(p) == nil {
+				n++
+			}
 		}
 	}
 	return n, nil
@@ -435,18 +621,43 @@ func (s *Spool) write(path string, e *Entry) error {
 	return nil
 }
 
-// writeJSON writes e in the current format: header line, then the body.
+// writeJSON writes e in the current format atomically.
 func writeJSON(path string, e *Entry) error {
-	e.Version = formatVersion
-	body, err := json.MarshalIndent(e, "", "  ")
+	data, err := encode(e)
 	if err != nil {
 		return err
 	}
+	return atomicfile.Write(path, data, 0o600)
+}
+
+// encode returns e in the current format: header line, then the body.
+func encode(e *Entry) ([]byte, error) {
+	e.Version = formatVersion
+	body, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return nil, err
+	}
 	body = append(body, '\n')
 	if len(body) > maxEntry {
-		return fmt.Errorf("entry of %d bytes is larger than %d", len(body), maxEntry)
+		return nil, fmt.Errorf("entry of %d bytes is larger than %d", len(body), maxEntry)
 	}
 	sum := sha256.Sum256(body)
-	data := append([]byte(headerPrefix+hex.EncodeToString(sum[:])+"\n"), body...)
-	return atomicfile.Write(path, data, 0o600)
+	return append([]byte(headerPrefix+hex.EncodeToString(sum[:])+"\n"), body...), nil
+}
+
+func syncEach(files []string) error {
+	for _, p := range files {
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -351,3 +351,69 @@ func FuzzDecode(f *testing.F) {
 		os.RemoveAll(rt.Dir)
 	})
 }
+
+func TestBatch(t *testing.T) {
+	sp := newSpool(t)
+	b, err := sp.NewBatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i := 0; i < 3; i++ {
+		p, err := b.Add(appEntry(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	// Not committed: invisible to flush, and kept by Sweep while its run lives.
+	if l, _ := sp.List(); len(l) != 0 {
+		t.Fatalf("uncommitted batch listed: %v", l)
+	}
+	if n, _ := sp.Sweep(0); n != 0 {
+		t.Errorf("Sweep removed %d things of a live batch", n)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := sp.List()
+	if len(l) != 3 || l[0] != paths[0] || l[2] != paths[2] {
+		t.Fatalf("List = %v, want %v", l, paths)
+	}
+	if !sp.Busy(paths[0]) {
+		t.Error("a batch its run still holds is not busy")
+	}
+	for _, p := range l {
+		if e, err := sp.Load(p); err != nil || e.FirstAttempt.IsZero() {
+			t.Errorf("%s: %+v, %v", p, e, err)
+		}
+	}
+	if err := sp.Done(paths[0]); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if sp.Busy(paths[1]) {
+		t.Error("busy after Close")
+	}
+	sp.Done(paths[1])
+	sp.Done(paths[2])
+	if left, _ := os.ReadDir(sp.Dir); len(left) != 0 {
+		var names []string
+		for _, de := range left {
+			names = append(names, de.Name())
+		}
+		t.Errorf("left after every message was done: %v", names)
+	}
+
+	// A batch whose run died before Commit: swept, never sent.
+	b2, _ := sp.NewBatch()
+	b2.Add(appEntry(9))
+	b2.Close()
+	if n, _ := sp.Sweep(0); n < 1 {
+		t.Error("Sweep kept a dead uncommitted batch")
+	}
+	sp.Sweep(0) // the lock file goes once its directory is gone
+	if left, _ := os.ReadDir(sp.Dir); len(left) != 0 {
+		t.Errorf("left after sweeping a dead batch: %d entries", len(left))
+	}
+}
