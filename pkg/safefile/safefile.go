@@ -49,12 +49,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 type tooLarge struct{ limit int64 }
 
-func (t tooLarge) Error() string  { return "larger than " + human(t.limit) }
+func (t tooLarge) Error() string   { return "larger than " + human(t.limit) }
 func (t tooLarge) Is(e error) bool { return e == ErrTooLarge }
 
 type unsafe struct{ msg string }
 
-func (u unsafe) Error() string  { return u.msg }
+func (u unsafe) Error() string   { return u.msg }
 func (u unsafe) Is(e error) bool { return e == ErrUnsafe }
 
 func unsafef(path, format string, args ...any) error {
