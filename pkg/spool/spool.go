@@ -5,6 +5,18 @@
 // to send it again (recipient, type, content, uuid, time of the first
 // attempt) and no credential: no secret, no token, no webhook URL.
 //
+// A sending run uses it as a write-ahead log:
+//
+//	b, err := sp.NewBatch()      // err is a *WriteError: its own exit code
+//	defer b.Close()
+//	path, err := b.Add(entry)    // once per recipient, before any attempt
+//	err = b.Commit()             // all of the run's messages are now on disk
+//	// for each message: send it with its uuid; once Feishu accepted it:
+//	err = sp.Done(path)
+//
+// and flush, under Lock: List, skip Busy paths, Load (refusals go to
+// dead/), hold Entry.Uncertain ones unless forced, send, Done; then Sweep.
+//
 // A spool file is written atomically (fsync'd file and directory, mode
 // 0600) as a header line with the format version and the SHA-256 of the
 // JSON body that follows. Load refuses what feishu-push did not write: a
