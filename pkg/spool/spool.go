@@ -79,7 +79,10 @@ type Entry struct {
 	// UUID is the de-duplication key, the same on every attempt.
 	UUID string `json:"uuid,omitempty"`
 	// MaybeDelivered marks a webhook post that may have landed: a webhook has
-	// no uuid, so it is sent again only when asked to.
+	// no uuid, so it is sent again only when asked to. A webhook entry (or an
+	// app entry without a uuid) written ahead of its first attempt must set
+	// it, since a kill during the attempt leaves the outcome open; Update it
+	// to false only when a failure proves the post never landed.
 	MaybeDelivered bool `json:"maybe_delivered,omitempty"`
 	// FirstAttempt is when the message was first tried (for a write-ahead
 	// entry, when it was put in the spool just before that). Zero in files
