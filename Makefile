@@ -8,10 +8,15 @@ LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSIO
 # Fuzz targets, as package:Target. `make test` runs each briefly.
 FUZZ     := \
 	./pkg/feishu:FuzzParseRecipient \
+	./pkg/feishu:FuzzParseRecipientList \
+	./pkg/feishu:FuzzParsePost \
 	./pkg/card:FuzzRender \
 	./pkg/card:FuzzValidate \
+	./pkg/card:FuzzTemplateBudget \
 	./pkg/render:FuzzMarkdown \
 	./pkg/render:FuzzCard \
+	./pkg/vchart:FuzzSVG \
+	./pkg/spool:FuzzDecode \
 	./pkg/listen:FuzzDecode \
 	./pkg/larkws:FuzzFrame
 FUZZTIME ?= 3s

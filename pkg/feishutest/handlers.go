@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
 const (
@@ -185,7 +187,10 @@ func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(230001, "invalid msg_type: "+msgType))
 		return
 	}
-	if !idMatchesType(idType, receiveID) {
+	// The same rule as the client's (feishu.CheckReceiveID): characters
+	// Feishu never issues, full-width prefixes and zero-width characters
+	// are refused here as Feishu refuses them.
+	if feishu.CheckReceiveID(idType, receiveID) != nil {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(230034, "The receive_id is invalid for the receive_id_type."))
 		return
 	}
@@ -254,20 +259,6 @@ func messageData(m Message, content string) map[string]any {
 		"sender": map[string]any{"id": m.AppID, "id_type": "app_id", "sender_type": "app", "tenant_key": "736588c9260f175e"},
 		"body":   map[string]any{"content": content},
 	}}
-}
-
-func idMatchesType(typ, id string) bool {
-	switch typ {
-	case "open_id":
-		return strings.HasPrefix(id, "ou_")
-	case "union_id":
-		return strings.HasPrefix(id, "on_")
-	case "chat_id":
-		return strings.HasPrefix(id, "oc_")
-	case "email":
-		return strings.Count(id, "@") == 1 && !strings.HasPrefix(id, "@") && !strings.HasSuffix(id, "@")
-	}
-	return true
 }
 
 // handleWebhook serves POST /open-apis/bot/v2/hook/{token}.
