@@ -233,7 +233,8 @@ func FuzzRender(f *testing.F) {
 }
 
 func FuzzValidate(f *testing.F) {
-	for _, s := range []string{`{}`, `{"schema":"2.0","body":{"elements":[]}}`, `{"elements":[{"tag":"img"}]}`, `[`, `{"type":"template"}`} {
+	for _, s := range []string{`{}`, `{"schema":"2.0","body":{"elements":[]}}`, `{"elements":[{"tag":"img"}]}`, `[`, `{"type":"template"}`,
+		`{"elements":[{"tag":"chart","height":"9px","chart_spec":{"type":"bar","label":{"formatter":"(d) => d"}}}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

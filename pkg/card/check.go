@@ -6,7 +6,10 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/feishu-push/feishu-push/pkg/vchart"
 )
 
 // Feishu error codes the findings predict (230099 sub-codes unless noted).
@@ -20,6 +23,11 @@ const (
 	codeHTML      = 11246  // HTML markup markdown does not allow
 	codeTemplate  = 200380 // template missing
 	codeElementID = 200621 // element_id format or duplicate; UNCONFIRMED code
+	codeChart     = 200550 // "chart spec is invalid" (Feishu's error code list)
+	// codeCharts: more than five charts in a card. The docs advise at most
+	// five and document no code for more; 11310 ("elements over the
+	// limit") is UNCONFIRMED.
+	codeCharts = 11310
 )
 
 type linter struct {
@@ -28,6 +36,9 @@ type linter struct {
 	count    int
 	tables   int
 	ids      map[string]string // element_id -> first path
+	// charts lists the paths of chart elements per element list: "" for
+	// the card's elements, "i18n_elements.LOCALE" for each 1.0 locale.
+	charts map[string][]string
 }
 
 func (l *linter) add(path, rule string, code int, msg string) {
@@ -124,6 +135,11 @@ func (l *linter) card(obj map[string]any) {
 			for _, loc := range slices.Sorted(maps.Keys(m)) {
 				l.elementList(m[loc], "i18n_elements."+loc)
 			}
+		}
+	}
+	for _, scope := range slices.Sorted(maps.Keys(l.charts)) {
+		if paths := l.charts[scope]; len(paths) > vchart.MaxPerCard {
+			l.add(paths[vchart.MaxPerCard], "chart", codeCharts, fmt.Sprintf("%d chart components, over Feishu's limit of %d per card", len(paths), vchart.MaxPerCard))
 		}
 	}
 	if l.tables > MaxTables {
@@ -426,6 +442,8 @@ func (l *linter) element(v any, path string, root bool) {
 		}
 	case "button":
 		l.button(t, path)
+	case "chart":
+		l.chart(t, path)
 	case "table":
 		l.table(t, path, root)
 	case "div":
@@ -743,4 +761,110 @@ func ImageKeys(obj map[string]any) []ImageRef {
 		walk(obj[k], k)
 	}
 	return out
+}
+
+// The chart component (card JSON 1.0 and 2.0, Feishu client 7.1+). Its
+// documented rules beyond the schema's kinds and enums: height is "auto" or
+// "[1,999]px"; chart_spec is a VChart spec in JSON with a type and no
+// JavaScript; at most five charts in a card. Feishu documents no size limit
+// for chart_spec of its own: the card's size limit (30 KB, 20 KB by
+// webhook) covers it.
+
+var (
+	chartHeightRe = regexp.MustCompile(`^([0-9]+)px$`)
+	// jsFunctionRe matches JavaScript function code: function(x){...} or
+	// an arrow function, (x) => ... or x => ....
+	jsFunctionRe = regexp.MustCompile(`\bfunction\b\s*[\w$]*\s*\([^()]*\)\s*\{|(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>`)
+)
+
+// chartFunctionKeys are VChart options that only take a JavaScript
+// function; a card cannot hold one, whatever the value.
+var chartFunctionKeys = map[string]bool{"formatMethod": true, "customShape": true, "updateElement": true, "updateContent": true}
+
+// chartScope names the element list a path sits in, for the per-card chart
+// limit: each 1.0 locale of i18n_elements is a card of its own.
+func chartScope(path string) string {
+	if rest, ok := strings.CutPrefix(path, "i18n_elements."); ok {
+		loc, _, _ := strings.Cut(rest, "[")
+		return "i18n_elements." + loc
+	}
+	return ""
+}
+
+func (l *linter) chart(t map[string]any, path string) {
+	if l.charts == nil {
+		l.charts = map[string][]string{}
+	}
+	scope := chartScope(path)
+	l.charts[scope] = append(l.charts[scope], path)
+
+	if h, ok := t["height"].(string); ok && h != "auto" {
+		m := chartHeightRe.FindStringSubmatch(h)
+		switch {
+		case m == nil:
+			l.add(path+".height", "chart", codeParse, fmt.Sprintf(`%q: want "auto" or a height in pixels from 1px to 999px`, h))
+		case !inRange(m[1], 1, 999):
+			// Documented as [1,999]px; whether Feishu refuses or clamps
+			// other values is UNCONFIRMED.
+			l.warn(path+".height", "chart", codeParse, fmt.Sprintf("%q: the docs allow 1px to 999px", h))
+		}
+	}
+	raw, ok := t["chart_spec"]
+	if !ok {
+		return // "required property missing", from the schema
+	}
+	spec, ok := raw.(map[string]any)
+	if !ok {
+		if !l.v2 { // 2.0 already refuses the kind
+			l.add(path+".chart_spec", "chart", codeChart, fmt.Sprintf("must be a VChart spec as a JSON object, not %s", jsonType(raw)))
+		}
+		return
+	}
+	p := path + ".chart_spec"
+	if len(spec) == 0 {
+		// The docs' structure listing holds {} as "a spec goes here".
+		l.warn(p, "chart", 0, "an empty chart_spec; Feishu draws no chart")
+		return
+	}
+	switch typ, ok := spec["type"]; {
+	case !ok:
+		l.add(p+".type", "chart", codeChart, fmt.Sprintf("a chart_spec needs a type, e.g. %s", strings.Join(vchart.Types, ", ")))
+	case jsonType(typ) != "a string" || typ == "":
+		l.add(p+".type", "chart", codeChart, fmt.Sprintf("must be a chart type such as %s, not %s", strings.Join(vchart.Types, ", "), jsonType(typ)))
+	case !slices.Contains(ChartTypes, typ.(string)):
+		l.warn(p+".type", "chart", codeChart, fmt.Sprintf("%q is not a chart type VChart documents (e.g. %s)", typ, strings.Join(vchart.Types, ", ")))
+	}
+	l.chartJS(spec, p)
+}
+
+func inRange(digits string, lo, hi int) bool {
+	n, err := strconv.Atoi(digits)
+	return err == nil && n >= lo && n <= hi
+}
+
+// chartJS reports JavaScript in a chart_spec: Feishu's chart component takes
+// JSON only and runs no functions (the component's documented note).
+func (l *linter) chartJS(v any, path string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			p := path + "." + k
+			if chartFunctionKeys[k] && t[k] != nil {
+				l.add(p, "chart-js", codeChart, fmt.Sprintf("%q takes a JavaScript function in VChart; a card's chart_spec is JSON without functions", k))
+				continue
+			}
+			l.chartJS(t[k], p)
+		}
+	case []any:
+		for i, x := range t {
+			l.chartJS(x, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case string:
+		switch {
+		case jsFunctionRe.MatchString(t):
+			l.add(path, "chart-js", codeChart, fmt.Sprintf("%q looks like a JavaScript function; a card's chart_spec is JSON without functions", clip(t)))
+		case strings.Contains(t, "=>"):
+			l.warn(path, "chart-js", codeChart, fmt.Sprintf("%q may be JavaScript (=>); a card's chart_spec runs no functions", clip(t)))
+		}
+	}
 }

@@ -88,6 +88,24 @@ var (
 	textProps    = "content:s i18n:o i18n_content:o lines:i text_size:s text_align:s=" + align + "? text_color:s href:o element_id:s"
 )
 
+// The chart element's documented values.
+const (
+	chartRatios = "1:1|2:1|4:3|16:9"
+	chartThemes = "brand|rainbow|complementary|converse|primary"
+)
+
+// ChartTypes are the chart types VChart knows (its ChartTypeEnum), the
+// values a chart_spec's "type" may take. Feishu documents 13 of them for
+// cards (line, area, bar, pie, common, funnel, radar, scatter, wordCloud,
+// linearProgress, circularProgress, ...); a type outside this list is a
+// warning, as Feishu's client may know a newer one.
+var ChartTypes = []string{
+	"common", "line", "area", "bar", "bar3d", "histogram", "histogram3d", "rangeColumn", "rangeColumn3d",
+	"rangeArea", "pie", "pie3d", "rose", "radar", "scatter", "map", "funnel", "funnel3d", "wordCloud",
+	"wordCloud3d", "linearProgress", "circularProgress", "gauge", "boxPlot", "sankey", "treemap", "sunburst",
+	"circlePacking", "waterfall", "heatmap", "correlation", "liquid", "venn", "mosaic", "pictogram", "sequence",
+}
+
 // schemaSrc is the schema, one tag per entry: versions and properties.
 // Properties listed under "1" or "2" apply to that version only.
 var schemaSrc = []struct {
@@ -110,7 +128,10 @@ var schemaSrc = []struct {
 	{"button", "12", "text:t type:s=default|primary|danger|text|primary_text|danger_text|primary_filled|danger_filled|laser size:s=tiny|small|medium|large? url:s multi_url:o icon:o action_type:s=link|request|multi|form_submit|form_reset? form_action_type:s=submit|reset?",
 		"value:x confirm:o disabled:b disabled_tips:o hover_tips:o width:x name:s behaviors:a complex_interaction:b", common2 + " " + interactive2},
 	{"table", "12", "columns:a! rows:a page_size:i row_height:s row_max_height:s header_style:o freeze_first_column:b", "", common2},
-	{"chart", "12", "chart_spec:o! aspect_ratio:s color_theme:s height:x preview:b", "", common2},
+	// chart: the documented properties of the 1.0 and 2.0 pages (client 7.1+;
+	// height needs 7.10+). height is "auto" or "[1,999]px", checked in
+	// check.go with chart_spec itself.
+	{"chart", "12", "chart_spec:o! aspect_ratio:s=" + chartRatios + " color_theme:s=" + chartThemes + " height:s preview:b", "", common2},
 	{"img_combination", "12", "img_list:a! combination_mode:s=double|triple|bisect|trisect combination_transparent:b corner_radius:x", "", common2},
 	{"collapsible_panel", "12", "elements:e header:o expanded:b border:o background_color:s padding:x vertical_spacing:x", "", common2 + " " + containerV2},
 	{"form", "12", "elements:e! name:s! fallback:o", "", common2 + " " + containerV2},

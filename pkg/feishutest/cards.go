@@ -1,6 +1,8 @@
 package feishutest
 
 import (
+	"strings"
+
 	"github.com/feishu-push/feishu-push/pkg/card"
 )
 
@@ -36,6 +38,11 @@ func (f *Fake) checkCard(content []byte) (int, string) {
 		code := x.Code
 		if code == 0 {
 			code = 200621
+		}
+		if el, detail, ok := strings.Cut(x.Path, ".chart_spec"); ok && code == 200550 {
+			// Feishu's documented form: the chart element's path, then the
+			// fault as the error value.
+			return code, "ErrPath: " + errPath(el) + "(tag: chart); ErrMsg: chart spec is invalid; ErrorValue: chart_spec" + detail + ": " + x.Msg
 		}
 		return code, "ErrPath: " + errPath(x.Path) + "; ErrMsg: " + x.Msg
 	}

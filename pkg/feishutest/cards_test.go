@@ -109,3 +109,55 @@ func TestSandboxCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxCharts: the fake refuses chart elements that break the
+// component's documented rules, with the code lint predicts (200550 in
+// Feishu's form for a bad chart_spec), and accepts the documented ones and
+// the dashboard's native chart card.
+func TestSandboxCharts(t *testing.T) {
+	srv := feishutest.NewServer(t, feishutest.WithAnyWebhook(""))
+	v2 := func(els string) string { return `{"schema":"2.0","body":{"elements":[` + els + `]}}` }
+	line := `{"tag":"chart","chart_spec":{"type":"line","data":{"values":[{"x":"a","y":1}]},"xField":"x","yField":"y"}}`
+	withProps := func(props string) string {
+		return `{"tag":"chart",` + props + `,"chart_spec":{"type":"bar","data":{"values":[]}}}`
+	}
+	for _, tc := range []struct{ name, card, want string }{
+		{"function in chart_spec", v2(`{"tag":"markdown","content":"x"},{"tag":"chart","chart_spec":{"type":"bar","label":{"formatter":"function(d){return d.y}"}}}`),
+			"ErrCode: 200550; ErrPath: ROOT -> body -> elements -> [1](tag: chart); ErrMsg: chart spec is invalid; ErrorValue: chart_spec.label.formatter:"},
+		{"arrow function", v2(`{"tag":"chart","chart_spec":{"type":"bar","tooltip":{"mark":{"title":{"value":"d => d.x"}}}}}`), "ErrCode: 200550"},
+		{"function key", v2(`{"tag":"chart","chart_spec":{"type":"pie","label":{"formatMethod":"x"}}}`), "ErrorValue: chart_spec.label.formatMethod:"},
+		{"no type", v2(`{"tag":"chart","chart_spec":{"data":{"values":[]}}}`), "ErrCode: 200550; ErrPath: ROOT -> body -> elements -> [0](tag: chart); ErrMsg: chart spec is invalid; ErrorValue: chart_spec.type: a chart_spec needs a type"},
+		{"no chart_spec", v2(`{"tag":"chart","aspect_ratio":"16:9"}`), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> chart_spec"},
+		{"chart_spec a string", v2(`{"tag":"chart","chart_spec":"{}"}`), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> chart_spec"},
+		{"chart_spec a string 1.0", `{"elements":[{"tag":"chart","chart_spec":"{}"}]}`, "ErrCode: 200550; ErrPath: ROOT -> elements -> [0](tag: chart)"},
+		{"aspect_ratio", v2(withProps(`"aspect_ratio":"21:9"`)), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> aspect_ratio"},
+		{"color_theme", v2(withProps(`"color_theme":"dark"`)), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> color_theme"},
+		{"height", v2(withProps(`"height":"tall"`)), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> height"},
+		{"unknown property", v2(withProps(`"color":"red"`)), "ErrCode: 200621; ErrPath: ROOT -> body -> elements -> [0] -> color"},
+		{"six charts", v2(strings.Repeat(line+",", 5) + line), "ErrCode: 11310; ErrPath: ROOT -> body -> elements -> [5]"},
+		{"six charts 1.0", `{"elements":[` + strings.Repeat(line+",", 5) + line + `]}`, "ErrCode: 11310; ErrPath: ROOT -> elements -> [5]"},
+	} {
+		code, msg := sendCard(t, srv, tc.card)
+		if code != 230099 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: code %d %q, want 230099 with %q", tc.name, code, msg, tc.want)
+		}
+		if card.Validate([]byte(tc.card)) == nil {
+			t.Errorf("%s: the sandbox refuses a card that Validate accepts", tc.name)
+		}
+	}
+	native, err := os.ReadFile(filepath.Join("..", "dashboard", "testdata", "sales.native.v2.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ok := range []string{
+		v2(strings.Repeat(line+",", 4) + line),
+		v2(withProps(`"element_id":"c1","margin":"0px 0px 8px 0px","aspect_ratio":"4:3","color_theme":"rainbow","height":"240px","preview":false`)),
+		`{"elements":[` + withProps(`"aspect_ratio":"2:1","color_theme":"converse","height":"auto","preview":true`) + `]}`,
+		v2(`{"tag":"chart","chart_spec":{}}`), // the docs' placeholder: a warning only
+		string(card.Compact(native)),
+	} {
+		if code, msg := sendCard(t, srv, ok); code != 0 {
+			t.Errorf("%.120s: refused: %d %s", ok, code, msg)
+		}
+	}
+}
