@@ -538,7 +538,7 @@ func (r *renderer) audioMessage(obj map[string]any) string {
 	if info.Duration > 0 {
 		length = voiceLength(secs)
 	}
-	width := 96 + min(secs, 60)*3
+	width := 136 + min(secs, 60)*3
 	var wave strings.Builder
 	for i := 0; i < 14; i++ {
 		h := []int{4, 8, 12, 6, 10, 14, 8, 5, 11, 7, 13, 6, 9, 4}[i]
@@ -598,7 +598,7 @@ func shareMessage(kind, id string) string {
 
 // messageCSS styles this file's markup.
 const messageCSS = `
-.fp-msg{display:flex;flex-direction:column;align-items:flex-start;gap:6px}.fp-msg>.fp-card{align-self:stretch}
+.fp-msg{display:flex;flex-direction:column;align-items:flex-start;gap:6px}.fp-msg>.fp-card{align-self:stretch}.fp-preview>.fp-msg{align-self:stretch}
 .fp-in-thread{border-left:3px solid #DEE0E3;padding-left:10px}
 .fp-thread-c0{border-color:#336DF4}.fp-thread-c1{border-color:#0F8575}.fp-thread-c2{border-color:#E86A0C}.fp-thread-c3{border-color:#8D55ED}.fp-thread-c4{border-color:#CC398C}.fp-thread-c5{border-color:#6B7F06}
 .fp-glyph{vertical-align:-2px;margin-right:4px}
@@ -609,10 +609,10 @@ const messageCSS = `
 .fp-edits,.fp-thread{font-size:12px;line-height:18px;color:#8F959E;max-width:600px;width:100%}
 .fp-edits>summary,.fp-thread>summary{cursor:pointer;width:max-content;max-width:100%}.fp-edited{color:#646A73}
 .fp-versions{margin:6px 0 0;padding:0;list-style:none;display:flex;flex-direction:column;gap:10px}
-.fp-version{display:flex;flex-direction:column;align-items:flex-start;gap:4px;padding:8px;background:#F5F6F7;border-radius:8px}.fp-version>.fp-card{align-self:stretch}
+.fp-version{display:flex;flex-direction:column;align-items:flex-start;gap:4px;padding:8px;background:#EFF0F1;border-radius:8px}.fp-version>.fp-card{align-self:stretch}
 .fp-version-meta,.fp-thread-meta{color:#646A73}
 .fp-thread>summary{color:#1456F0;font-size:13px}.fp-thread-last{color:#8F959E;font-size:12px}
-.fp-thread-list{display:flex;flex-direction:column;gap:10px;margin-top:6px;padding:8px;background:#F5F6F7;border-radius:8px}
+.fp-thread-list{display:flex;flex-direction:column;gap:10px;margin-top:6px;padding:8px;background:#EFF0F1;border-radius:8px}
 .fp-thread-item{display:flex;flex-direction:column;align-items:flex-start;gap:4px}.fp-thread-item>.fp-card{align-self:stretch}
 .fp-post{min-width:120px}.fp-post-p{min-height:22px}.fp-post-p>.fp-code,.fp-post-p>.fp-hr,.fp-post-p>.fp-md{margin:4px 0}
 .fp-post-media{margin:4px 0}.fp-post u{text-decoration:underline}.fp-emoji{font-style:normal}
@@ -624,8 +624,8 @@ a.fp-file,div.fp-file{display:flex;align-items:center;gap:12px;width:320px;max-w
 .fp-file-name{font-size:14px;line-height:22px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.fp-file-size{font-size:12px;line-height:18px;color:#8F959E}
 .fp-file-dl{flex:none;display:flex;align-items:center;justify-content:center;width:28px;height:28px;border-radius:6px;color:#646A73}a.fp-file:hover .fp-file-dl{background:#F2F3F5;color:#1456F0}
 .fp-voice{display:flex;align-items:center;gap:8px;box-sizing:border-box;max-width:100%;height:40px;padding:0 12px;color:#1456F0}
-.fp-voice-play{flex:none}.fp-voice-wave{flex:none}.fp-voice-time{margin-left:auto;font-size:14px;color:#1F2329}
-.fp-video{position:relative;display:inline-block;line-height:0;color:#fff}
+.fp-voice-play{flex:none}.fp-voice-wave{flex:none}.fp-voice-time{margin-left:auto;font-size:14px;color:#1F2329;white-space:nowrap}
+.fp-video,a.fp-video{position:relative;display:inline-block;line-height:0;color:#fff;text-decoration:none}
 .fp-video-blank{display:block;width:320px;height:180px;border-radius:8px;background:#2B2F36}
 .fp-video-play{position:absolute;left:50%;top:50%;margin:-24px 0 0 -24px}
 .fp-video-time{position:absolute;right:8px;bottom:8px;font-size:12px;line-height:18px;padding:0 6px;border-radius:4px;background:rgba(0,0,0,.5)}

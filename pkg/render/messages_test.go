@@ -86,10 +86,10 @@ func TestHumanSize(t *testing.T) {
 
 func TestAudioAndMedia(t *testing.T) {
 	out := render.Message("audio", []byte(`{"file_key":"file_opus"}`), opts)
-	mustContain(t, "audio", out, `fp-voice`, `<span class="fp-voice-time">5&#34;</span>`, `style="width:111px"`)
+	mustContain(t, "audio", out, `fp-voice`, `<span class="fp-voice-time">5&#34;</span>`, `style="width:151px"`)
 	mustNotContain(t, "audio", out, "<audio", "<script")
 	out = render.Message("audio", []byte(`{"file_key":"file_long"}`), opts)
-	mustContain(t, "long audio", out, `1&#39;05&#34;`, `style="width:276px"`)
+	mustContain(t, "long audio", out, `1&#39;05&#34;`, `style="width:316px"`)
 	out = render.Message("audio", []byte(`{"file_key":"nope"}`), opts)
 	mustContain(t, "unknown audio", out, `>Voice</span>`)
 
