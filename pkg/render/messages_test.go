@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"encoding/json"
+	"html"
 	"regexp"
 	"slices"
 	"strings"
@@ -328,4 +329,43 @@ func TestAttributes(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("attributes = %q, want %q", got, want)
 	}
+}
+
+// FuzzPostAndFile: whatever a post's text, link, language or emoji, or a
+// file's name holds, the output has no script, no event handler and no
+// style beyond the renderer's own.
+func FuzzPostAndFile(f *testing.F) {
+	f.Add("<script>x</script>", "javascript:alert(1)", `"><img src=x onerror=y>`, "bold")
+	f.Add("a\nb &amp; c", "https://x.example/?a=1&b=2", "go", "THUMBSUP")
+	f.Fuzz(func(t *testing.T, text, href, lang, extra string) {
+		nodes := [][]map[string]any{
+			{{"tag": "text", "text": text, "style": []string{extra, "bold"}, "un_escape": true}, {"tag": "a", "text": text, "href": href},
+				{"tag": "at", "user_id": extra, "user_name": text}, {"tag": "emotion", "emoji_type": extra}},
+			{{"tag": "code_block", "language": lang, "text": text}}, {{"tag": "md", "text": text}},
+			{{"tag": "img", "image_key": extra}}, {{"tag": "media", "file_key": "file_fuzz", "image_key": lang}},
+		}
+		post, _ := json.Marshal(map[string]any{"zh_cn": map[string]any{"title": text, "content": nodes}})
+		o := opts
+		o.File = func(string) (render.FileInfo, bool) {
+			return render.FileInfo{Name: text, Size: int64(len(text)), Duration: len(href) * 1000, URL: href}, true
+		}
+		list := []render.Stored{{Seq: 1, MsgType: "post", Content: post, MessageID: lang, ThreadID: extra},
+			{Seq: 2, MsgType: "file", Content: json.RawMessage(`{"file_key":"k"}`), ParentID: lang, ThreadID: extra}}
+		for _, kind := range []string{"audio", "media"} {
+			list = append(list, render.Stored{Seq: 3, MsgType: kind, Content: json.RawMessage(`{"file_key":"k"}`)})
+		}
+		for _, out := range render.Messages(list, o) {
+			if strings.Contains(strings.ToLower(out), "<script") {
+				t.Fatalf("script in %s", out)
+			}
+			for _, a := range attributes(out) {
+				if strings.HasPrefix(a[0], "on") || (a[0] == "style" && !regexp.MustCompile(`^width:\d+px$`).MatchString(a[1])) {
+					t.Fatalf("attribute %s=%q in %s", a[0], a[1], out)
+				}
+				if (a[0] == "href" || a[0] == "src") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(html.UnescapeString(a[1]))), "javascript:") {
+					t.Fatalf("%s=%q in %s", a[0], a[1], out)
+				}
+			}
+		}
+	})
 }

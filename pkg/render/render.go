@@ -2,9 +2,12 @@
 // shows them, for the sandbox inbox and the offline preview: cards (JSON
 // 1.0 and 2.0, every documented component, form controls drawn disabled as
 // they look before anyone touches them, multilingual cards in a chosen
-// locale), text and post messages. Colours and sizes follow Feishu's
-// published colour table and design notes; see CSS. No input makes it
-// panic, and card values reach style attributes only once checked.
+// locale), text, post, image, file, voice and video messages, and with
+// Messages a message's life in a chat: the quote of the message it
+// replies to, its thread, its earlier versions, its recall. Colours and
+// sizes follow Feishu's published colour table and design notes; see CSS.
+// No input makes it panic, and card values reach style attributes only
+// once checked.
 package render
 
 import (
