@@ -45,7 +45,7 @@ func New(fake *feishutest.Fake) http.Handler {
 	mux.HandleFunc("GET /api/messages", func(w http.ResponseWriter, r *http.Request) {
 		msgs := fake.Messages()
 		out := make([]Message, len(msgs))
-		drawn := draw(fake, msgs)
+		drawn := draw(fake, msgs, r.URL.Query().Get("locale"))
 		for i, m := range msgs {
 			out[i] = Message{Message: m, HTML: drawn[i]}
 		}

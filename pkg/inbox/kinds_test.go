@@ -214,6 +214,16 @@ func TestInboxMessageKinds(t *testing.T) {
 		}
 	}
 
+	// ?locale=en_us draws posts (and cards) in English.
+	_, _, body = get(t, srv.URL+"/api/messages?locale=en_us")
+	var en struct{ Messages []inbox.Message }
+	_ = json.Unmarshal([]byte(body), &en)
+	for _, m := range en.Messages {
+		if m.MessageID == k.ids["post"] && (!strings.Contains(m.HTML, `<div class="fp-post-title">Nightly report</div>`) || strings.Contains(m.HTML, "夜间报告")) {
+			t.Errorf("?locale=en_us did not draw the English post: %s", m.HTML)
+		}
+	}
+
 	// The file downloads under its name; ?meta=1 describes it.
 	resp, err := http.Get(srv.URL + "/api/files/" + k.xlsxKey)
 	if err != nil {

@@ -9,9 +9,11 @@ import (
 
 // draw renders the fake's messages as the client shows them, with their
 // lives (replies, threads, edits, recalls), uploaded images from
-// /api/images/ and files from /api/files/.
-func draw(fake *feishutest.Fake, msgs []feishutest.Message) []string {
+// /api/images/ and files from /api/files/, multilingual cards and posts in
+// locale (zh_cn when empty, as the client defaults).
+func draw(fake *feishutest.Fake, msgs []feishutest.Message, locale string) []string {
 	opts := render.Options{
+		Locale:   locale,
 		ImageURL: func(key string) string { return "/api/images/" + url.PathEscape(key) },
 		File: func(key string) (render.FileInfo, bool) {
 			f, ok := fake.File(key)
