@@ -614,6 +614,7 @@ const messageCSS = `
 .fp-thread>summary{color:#1456F0;font-size:13px}.fp-thread-last{color:#8F959E;font-size:12px}
 .fp-thread-list{display:flex;flex-direction:column;gap:10px;margin-top:6px;padding:8px;background:#EFF0F1;border-radius:8px}
 .fp-thread-item{display:flex;flex-direction:column;align-items:flex-start;gap:4px}.fp-thread-item>.fp-card{align-self:stretch}
+.fp-md ul{list-style-type:disc}.fp-md ul ul{list-style-type:circle}.fp-md ul ul ul{list-style-type:square}
 .fp-post{min-width:120px}.fp-post-p{min-height:22px}.fp-post-p>.fp-code,.fp-post-p>.fp-hr,.fp-post-p>.fp-md{margin:4px 0}
 .fp-post-media{margin:4px 0}.fp-post u{text-decoration:underline}.fp-emoji{font-style:normal}
 .fp-photo-link{display:inline-block;line-height:0}

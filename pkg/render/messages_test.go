@@ -369,3 +369,15 @@ func FuzzPostAndFile(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMessages draws a chat of every kind, as the inbox does on each
+// poll.
+func BenchmarkMessages(b *testing.B) {
+	list := stored()
+	list = append(list, render.Stored{Seq: 9, MsgType: "post", Content: json.RawMessage(fullPost)},
+		render.Stored{Seq: 10, MsgType: "media", Content: json.RawMessage(`{"file_key":"file_mp4","image_key":"img_cover"}`)})
+	b.ReportAllocs()
+	for b.Loop() {
+		render.Messages(list, opts)
+	}
+}
