@@ -232,7 +232,13 @@ func summary(m Stored, max int) string {
 	s := ""
 	switch m.MsgType {
 	case "text":
-		s = atTextRe().ReplaceAllString(str(obj["text"]), "@$2")
+		s = atTextRe().ReplaceAllStringFunc(str(obj["text"]), func(m string) string {
+			g := atTextRe().FindStringSubmatch(m)
+			if g[1] == "all" {
+				return "@所有人"
+			}
+			return "@" + first(g[2], g[1])
+		})
 	case "post":
 		r := &renderer{locale: "zh_cn"}
 		if p, ok := obj["post"].(map[string]any); ok {

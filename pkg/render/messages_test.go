@@ -381,3 +381,25 @@ func BenchmarkMessages(b *testing.B) {
 		render.Messages(list, opts)
 	}
 }
+
+func TestQuoteSummaries(t *testing.T) {
+	for content, want := range map[string]string{
+		`{"text":"<at user_id=\"all\"></at> deploy at <at user_id=\"ou_9\"></at>\nnow"}`: `: @所有人 deploy at @ou_9 now</a>`,
+		`{"text":"` + strings.Repeat("长", 70) + `"}`:                                     `: ` + strings.Repeat("长", 59) + `…</a>`,
+	} {
+		list := []render.Stored{{Seq: 1, MsgType: "text", Content: json.RawMessage(content), MessageID: "om_p", Mode: "user"},
+			{Seq: 2, MsgType: "text", Content: json.RawMessage(`{"text":"ok"}`), ParentID: "om_p"}}
+		mustContain(t, "quote", render.Messages(list, opts)[1], `<span class="fp-quote-who">User</span>`+want)
+	}
+	for typ, want := range map[string]string{
+		"post":        `{"en_us":{"content":[[{"tag":"text","text":"only"},{"tag":"at","user_id":"ou_1","user_name":"Ann"}]]}}|: only @Ann</a>`,
+		"file":        `{"file_key":"k","file_name":"a.csv"}|: [File] a.csv</a>`,
+		"audio":       `{"file_key":"k"}|: [Voice]</a>`,
+		"interactive": `{"type":"template","data":{"template_id":"x"}}|: [Card]</a>`,
+	} {
+		c, w, _ := strings.Cut(want, "|")
+		list := []render.Stored{{Seq: 1, MsgType: typ, Content: json.RawMessage(c), MessageID: "om_p", Mode: "webhook"},
+			{Seq: 2, MsgType: "text", Content: json.RawMessage(`{"text":"ok"}`), ParentID: "om_p"}}
+		mustContain(t, typ+" quote", render.Messages(list, opts)[1], `Webhook bot</span>`+w)
+	}
+}
