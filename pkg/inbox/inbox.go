@@ -114,13 +114,14 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 	})
 	mux.Handle("GET /static/", http.FileServerFS(static))
 	mux.HandleFunc("GET /static/font.ttf", serveFont)
+	mux.Handle("GET /api/files/", http.StripPrefix("/api/files/", fake.FilesHandler()))
 	mux.HandleFunc("GET /api/messages", func(w http.ResponseWriter, r *http.Request) {
 		msgs := fake.Messages()
 		out := make([]Message, len(msgs))
-		opts := render.Options{ImageURL: func(key string) string { return "/api/images/" + key }}
+		drawn := draw(fake, msgs, r.URL.Query().Get("locale"))
 		toastMu.Lock()
 		for i, m := range msgs {
-			out[i] = Message{Message: m, HTML: render.Message(m.MsgType, m.Content, opts), Toast: toasts[m.Seq]}
+			out[i] = Message{Message: m, HTML: drawn[i], Toast: toasts[m.Seq]}
 		}
 		toastMu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -25,7 +25,7 @@ var (
 	sizeWxH   = regexp.MustCompile(`^(\d{1,4})px\s+(\d{1,4})px$`)
 )
 
-// Locales lists the languages a card offers, the default (zh_cn) first
+// Locales lists the languages a card or a post offers, the default (zh_cn) first
 // when present: keys of 1.0 i18n_elements and i18n_header, 2.0
 // config.locales, and every i18n_content map. The inbox offers them as a
 // language switch and passes the choice as Options.Locale.
@@ -43,6 +43,12 @@ func Locales(content []byte) []string {
 				seen[k] = true
 			}
 		}
+	}
+	if post, ok := obj["post"].(map[string]any); ok {
+		obj = post // the webhook's post wrapper
+	}
+	if postLocales(obj) {
+		addKeys(obj)
 	}
 	addKeys(obj["i18n_elements"])
 	addKeys(obj["i18n_header"])
@@ -92,6 +98,25 @@ func Locales(content []byte) []string {
 	})
 	return out
 }
+
+// postLocales reports whether obj is a post's locale map:
+// {"zh_cn":{"title","content"},...}.
+func postLocales(obj map[string]any) bool {
+	for k, v := range obj {
+		m, ok := v.(map[string]any)
+		if !ok || !localeKey.MatchString(k) {
+			return false
+		}
+		if _, ok := m["content"].([]any); !ok {
+			if _, ok := m["title"].(string); !ok {
+				return false
+			}
+		}
+	}
+	return len(obj) > 0
+}
+
+var localeKey = regexp.MustCompile(`^[a-z]{2}_[a-z]{2}$`)
 
 // pick returns m's value for the locale, else zh_cn, en_us, then the first.
 func (r *renderer) pick(m map[string]any) (any, bool) {

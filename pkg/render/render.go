@@ -2,9 +2,12 @@
 // shows them, for the sandbox inbox and the offline preview: cards (JSON
 // 1.0 and 2.0, every documented component, form controls drawn disabled as
 // they look before anyone touches them, multilingual cards in a chosen
-// locale), text and post messages. Colours and sizes follow Feishu's
-// published colour table and design notes; see CSS. No input makes it
-// panic, and card values reach style attributes only once checked.
+// locale), text, post, image, file, voice and video messages, and with
+// Messages a message's life in a chat: the quote of the message it
+// replies to, its thread, its earlier versions, its recall. Colours and
+// sizes follow Feishu's published colour table and design notes; see CSS.
+// No input makes it panic, and card values reach style attributes only
+// once checked.
 package render
 
 import (
@@ -13,7 +16,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -29,6 +31,9 @@ type Options struct {
 	// PersonName returns the display name of a user id, or "" to show the
 	// id. Offline the names are unknown.
 	PersonName func(id string) string
+	// File returns what is known of the uploaded file with this file_key,
+	// for file, audio and media messages; without it they show the key.
+	File func(key string) (FileInfo, bool)
 }
 
 // Message renders a message's content object (the decoded content string
@@ -52,15 +57,23 @@ func Message(msgType string, content []byte, o Options) (out string) {
 		t, _ := obj["text"].(string)
 		return `<div class="fp-bubble fp-text">` + textMessage(t) + `</div>`
 	case "post":
-		if p, ok := obj["post"].(map[string]any); ok {
-			obj = p // the webhook's wrapper
-		}
-		return `<div class="fp-bubble fp-post">` + r.post(obj) + `</div>`
+		return r.postMessage(obj)
 	case "interactive":
 		return r.card(obj)
 	case "image":
-		k, _ := obj["image_key"].(string)
-		return `<div class="fp-bubble">` + r.image(k, "", "") + `</div>`
+		return r.photo(str(obj["image_key"]))
+	case "file":
+		return r.fileMessage(obj)
+	case "audio":
+		return r.audioMessage(obj)
+	case "media":
+		return r.video(str(obj["file_key"]), str(obj["image_key"]))
+	case "sticker":
+		return `<div class="fp-sticker">Sticker</div>`
+	case "share_chat":
+		return shareMessage("Group card", str(obj["chat_id"]))
+	case "share_user":
+		return shareMessage("Contact card", str(obj["user_id"]))
 	}
 	return `<div class="fp-bubble fp-raw">` + html.EscapeString(msgType+": "+string(content)) + `</div>`
 }
@@ -166,59 +179,6 @@ func (r *renderer) image(key, alt, class string) string {
 	}
 	return fmt.Sprintf(`<img class="%s" src="%s" alt="%s" data-key="%s" onload="this.dataset.loaded='true'">`,
 		class, html.EscapeString(src), html.EscapeString(html.UnescapeString(alt)), html.EscapeString(key))
-}
-
-// post renders a rich-text (post) message: a locale's title and paragraphs.
-func (r *renderer) post(obj map[string]any) string {
-	locales := make([]string, 0, len(obj))
-	for k := range obj {
-		locales = append(locales, k)
-	}
-	sort.Strings(locales)
-	pick := ""
-	for _, pref := range []string{"zh_cn", "en_us"} {
-		if _, ok := obj[pref]; ok {
-			pick = pref
-			break
-		}
-	}
-	if pick == "" && len(locales) > 0 {
-		pick = locales[0]
-	}
-	p, _ := obj[pick].(map[string]any)
-	var b strings.Builder
-	if t, _ := p["title"].(string); t != "" {
-		b.WriteString(`<div class="fp-post-title">` + html.EscapeString(t) + `</div>`)
-	}
-	paras, _ := p["content"].([]any)
-	for _, para := range paras {
-		nodes, _ := para.([]any)
-		b.WriteString(`<p>`)
-		for _, n := range nodes {
-			nm, _ := n.(map[string]any)
-			text := html.EscapeString(str(nm["text"]))
-			switch nm["tag"] {
-			case "text":
-				b.WriteString(strings.ReplaceAll(text, "\n", "<br>"))
-			case "a":
-				b.WriteString(link(str(nm["href"]), text))
-			case "at":
-				b.WriteString(mention(str(nm["user_id"]), str(nm["user_name"])))
-			case "img":
-				b.WriteString(r.image(str(nm["image_key"]), "", "fp-img"))
-			case "hr":
-				b.WriteString(`<hr class="fp-hr">`)
-			case "code_block":
-				b.WriteString(`<pre class="fp-code"><code>` + text + `</code></pre>`)
-			case "md":
-				b.WriteString(Markdown(str(nm["text"]), true))
-			case "emotion":
-				b.WriteString(html.EscapeString(first(emoji[str(nm["emoji_type"])], ":"+str(nm["emoji_type"])+":")))
-			}
-		}
-		b.WriteString(`</p>`)
-	}
-	return b.String()
 }
 
 func first(vals ...string) string {

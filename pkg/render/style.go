@@ -211,6 +211,7 @@ button.fp-btn{font:inherit;cursor:pointer}.fp-body>.fp-btn,.fp-form>.fp-btn,.fp-
 .fp-tpl-default{background:#fff}.fp-tpl-default .fp-title{color:#1F2329}
 .fp-tpl-grey{background:#F2F3F5}.fp-tpl-grey .fp-title{color:#646A73}
 `)
+	b.WriteString(messageCSS)
 	hues := make([]string, 0, len(palette))
 	for h := range palette {
 		hues = append(hues, h)
