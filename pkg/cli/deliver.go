@@ -260,7 +260,7 @@ func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
 func interrupted(ctx context.Context) bool {
-	var ie *interruptedError
+	var ie *feishu.InterruptedError
 	return errors.As(context.Cause(ctx), &ie)
 }
 
@@ -271,7 +271,7 @@ func (f *Factory) spoolFailed(s *Settings, command string, j job, res Result, er
 	if s.SpoolDir == "" {
 		return "", false
 	}
-	if code := ExitCode(err); code != ExitTransient && code != ExitInterrupted {
+	if k := feishu.Classify(err); k != feishu.KindTransient && k != feishu.KindInterrupted {
 		return "", false
 	}
 	var ns *notSentError
@@ -509,7 +509,7 @@ func resultError(err error) *ResultError {
 		}
 		re = &ResultError{Code: apiErr.Code, Msg: msg, Hint: apiErr.Hint(), Retryable: apiErr.Retryable(), LogID: apiErr.LogID}
 	} else {
-		re = &ResultError{Msg: err.Error(), Retryable: ExitCode(err) == ExitTransient}
+		re = &ResultError{Msg: err.Error(), Retryable: feishu.Classify(err) == feishu.KindTransient}
 	}
 	var netErr *feishu.NetworkError
 	webhook := (apiErr != nil && apiErr.Endpoint == feishu.EndpointWebhook) || (errors.As(err, &netErr) && netErr.Endpoint == feishu.EndpointWebhook)

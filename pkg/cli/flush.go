@@ -129,8 +129,8 @@ func runFlush(ctx context.Context, opts *FlushOptions) (err error) {
 		}
 		fail(err)
 		e.LastError = err.Error()
-		switch code := ExitCode(err); {
-		case code == ExitRejected:
+		switch kind := feishu.Classify(err); {
+		case kind == feishu.KindRejected:
 			dst, berr := sp.Bury(path, e, err.Error())
 			if berr == nil {
 				buried++

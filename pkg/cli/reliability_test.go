@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
@@ -368,7 +369,7 @@ func TestInterruptSpoolsInFlightAndPending(t *testing.T) {
 	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Action: feishutest.Delay, Delay: 5 * time.Second})
 	ctx, cancel := context.WithCancelCause(context.Background())
 	e.ctx = ctx
-	time.AfterFunc(300*time.Millisecond, func() { cancel(&interruptedError{sig: "terminated"}) })
+	time.AfterFunc(300*time.Millisecond, func() { cancel(&feishu.InterruptedError{Signal: "terminated"}) })
 	r := e.run("", "send-text", "--to", "oc_a,oc_b,oc_c", "--text", "x", "--workers", "1")
 	r.expect(t, ExitInterrupted)
 	if n := len(spoolFiles(t, dir)); n != 3 {
@@ -380,7 +381,7 @@ func TestInterruptSpoolsInFlightAndPending(t *testing.T) {
 	// Without a spool they are reported.
 	delete(e.vars, "FEISHU_PUSH_SPOOL_DIR")
 	ctx2, cancel2 := context.WithCancelCause(context.Background())
-	cancel2(&interruptedError{sig: "interrupt"})
+	cancel2(&feishu.InterruptedError{Signal: "interrupt"})
 	e.ctx = ctx2
 	r = e.run("", "send-text", "--to", "oc_a,oc_b", "--text", "x")
 	r.expect(t, ExitInterrupted)

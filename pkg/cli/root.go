@@ -82,7 +82,7 @@ func Main(args []string, ios *IOStreams) int {
 	go func() {
 		select {
 		case s := <-sigs:
-			cancel(&interruptedError{sig: s.String()})
+			cancel(&feishu.InterruptedError{Signal: s.String()})
 		case <-ctx.Done():
 		}
 	}()
@@ -99,7 +99,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		var ie *interruptedError
+		var ie *feishu.InterruptedError
 		if cause := context.Cause(ctx); errors.As(cause, &ie) {
 			err = fmt.Errorf("%w: %v", cause, err)
 		}
