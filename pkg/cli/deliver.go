@@ -309,7 +309,7 @@ func webhookID(hookURL string) string {
 // fails before anything is sent or any token fetched.
 func (f *Factory) prepare(s *Settings, o *SendOptions, msg feishu.Message) ([]job, *feishu.Client, error) {
 	client := f.client(s)
-	if s.WebhookMode() {
+	if s.HasWebhook() {
 		if len(o.To) > 0 {
 			return nil, nil, usageErrorf("--to is not used with a webhook: a custom bot posts to its own group")
 		}
@@ -420,7 +420,7 @@ func (f *Factory) client(s *Settings) *feishu.Client {
 	if s.HasApp() {
 		opts = append(opts, feishu.WithCredentials(s.AppID, s.AppSecret))
 	}
-	if s.WebhookMode() {
+	if s.HasWebhook() {
 		opts = append(opts, feishu.WithWebhook(s.Webhook, s.WebhookSecret))
 	}
 	if s.TokenCache != "" {

@@ -103,7 +103,7 @@ func runLint(_ context.Context, opts *LintOptions) error {
 		}
 		all = append(all, FileFindings{File: file, Findings: fs})
 	}
-	if f.Globals.JSON {
+	if f.flags.bool("json") {
 		if err := writeJSON(f.IO.Out, map[string]any{"files": all}); err != nil {
 			return err
 		}

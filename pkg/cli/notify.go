@@ -32,7 +32,7 @@ func (f *Factory) prepareNotify(s *Settings, client *feishu.Client) (*notifier, 
 	case t == "":
 		return nil, nil
 	case t == "webhook":
-		if !s.WebhookMode() {
+		if !s.HasWebhook() {
 			return nil, usageErrorf("--notify-on-failure webhook: no webhook URL is configured")
 		}
 		return &notifier{target: "webhook", client: client}, nil

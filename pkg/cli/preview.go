@@ -53,7 +53,7 @@ and the same checks apply. A dashboard's chart is embedded in the page.
 func (f *Factory) writePreview(command string, s *Settings, o *SendOptions, msg feishu.Message) error {
 	pc := f.preview
 	to := "webhook"
-	if !s.WebhookMode() {
+	if !s.HasWebhook() {
 		args := o.To
 		if len(args) == 0 {
 			args = s.DefaultTo

@@ -40,7 +40,9 @@ type Factory struct {
 	IO      *IOStreams
 	Getenv  func(string) string
 	Now     func() time.Time
-	Globals *GlobalOptions
+
+	// flags are the global flags, declared from the settings table.
+	flags globalFlags
 
 	settings *Settings
 	// apiClient is the invocation's client; see client.
@@ -56,7 +58,7 @@ type Factory struct {
 
 // NewFactory returns a Factory reading the environment through getenv.
 func NewFactory(ios *IOStreams, getenv func(string) string) *Factory {
-	return &Factory{IO: ios, Getenv: getenv, Now: time.Now, Globals: &GlobalOptions{}}
+	return &Factory{IO: ios, Getenv: getenv, Now: time.Now, flags: globalFlags{}}
 }
 
 // Settings resolves the settings once.
@@ -156,7 +158,6 @@ func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*c
 
 // NewRootCmd returns the feishu-push command tree.
 func NewRootCmd(f *Factory) *cobra.Command {
-	g := f.Globals
 	root := &cobra.Command{
 		Use:   "feishu-push",
 		Short: "Push text and cards to Feishu/Lark as a bot, from cron, shell and CI",
@@ -167,43 +168,16 @@ success, one line on stderr per failure, a JSON log line per message with
 --log-file, and an exit status that says what happened.
 
 Settings come from flags, then the environment, then the config file, then
-defaults. Secrets belong in the environment or a file, not in argv:
-  FEISHU_APP_ID, FEISHU_APP_SECRET (or --app-secret-file), FEISHU_BASE_URL,
-  FEISHU_WEBHOOK_URL, FEISHU_WEBHOOK_SECRET, FEISHU_PUSH_LOG_FILE,
-  FEISHU_PUSH_CONFIG, FEISHU_PUSH_PROFILE, FEISHU_PUSH_SPOOL_DIR,
-  FEISHU_PUSH_TOKEN_CACHE, FEISHU_PUSH_NOTIFY (and FEISHU_PUSH_NOTIFY_SECRET),
-  FEISHU_PUSH_METRICS_FILE.
+defaults. Secrets belong in the environment or a file, not in argv.
+Environment:
+` + envHelp() + `
 ` + exitCodesHelp,
 		Version:       version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.AppID, "app-id", "", "app id, cli_... (env FEISHU_APP_ID)")
-	pf.StringVar(&g.AppSecret, "app-secret", "", "app secret; visible in ps, prefer FEISHU_APP_SECRET or --app-secret-file")
-	pf.StringVar(&g.AppSecretFile, "app-secret-file", "", "read the app secret from this file (env FEISHU_APP_SECRET holds the value)")
-	pf.StringVar(&g.BaseURL, "base-url", "", "API base URL (env FEISHU_BASE_URL; default https://open.feishu.cn)")
-	pf.StringVar(&g.Domain, "domain", "", "feishu or lark: shorthand for the base URL")
-	pf.StringVar(&g.Webhook, "webhook", "", "group custom-bot webhook URL; when set, messages go through it (env FEISHU_WEBHOOK_URL)")
-	pf.StringVar(&g.WebhookSecret, "webhook-secret", "", "webhook signing secret (env FEISHU_WEBHOOK_SECRET)")
-	pf.StringVar(&g.LogFile, "log-file", "", "append one JSON line per message result to this file (env FEISHU_PUSH_LOG_FILE)")
-	pf.StringVar(&g.ConfigPath, "config", "", "YAML config file with named profiles (env FEISHU_PUSH_CONFIG; default ~/.config/feishu-push/config.yaml)")
-	pf.StringVar(&g.Profile, "profile", "", "profile of the config file to use (env FEISHU_PUSH_PROFILE)")
-	pf.DurationVar(&g.Timeout, "timeout", 10*time.Second, "timeout of each HTTP request")
-	pf.IntVar(&g.Retries, "retries", 3, "retries of a transient failure (network, 5xx, rate limit)")
-	pf.DurationVar(&g.RetryMaxWait, "retry-max-wait", 60*time.Second, "most time spent waiting between retries, in total")
-	pf.StringVar(&g.TokenCache, "token-cache", "", "keep tenant tokens in this file between runs (env FEISHU_PUSH_TOKEN_CACHE)")
-	pf.StringVar(&g.SpoolDir, "spool-dir", "", "keep messages that could not be delivered here for `flush` (env FEISHU_PUSH_SPOOL_DIR)")
-	pf.StringVar(&g.Notify, "notify-on-failure", "", `on failure, alert this recipient, "webhook", or a webhook URL (env FEISHU_PUSH_NOTIFY)`)
-	pf.StringVar(&g.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (env FEISHU_PUSH_METRICS_FILE)")
-	pf.DurationVar(&g.Deadline, "deadline", 0, "bound the whole run, retries included (0: no bound)")
-	pf.Float64Var(&g.Rate, "rate", feishu.AppLimits.PerSecond, "app messages per second, at most (Feishu: 50)")
-	pf.Float64Var(&g.RatePerMinute, "rate-per-minute", feishu.AppLimits.PerMinute, "app messages per minute, at most (Feishu: 1000)")
-	pf.IntVar(&g.Burst, "burst", feishu.AppLimits.Burst, "app messages that may leave at once before --rate applies (Feishu allows 50 a second)")
-	pf.IntVar(&g.Workers, "workers", 16, "messages in flight at once")
-	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
-	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
+	f.flags.addFlags(root.PersistentFlags())
 
 	root.AddCommand(
 		newTokenCmd(f, nil),

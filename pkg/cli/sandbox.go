@@ -23,6 +23,10 @@ type SandboxOptions struct {
 	f          *Factory
 	Addr       string
 	RateLimits bool
+	// AppID, AppSecret and WebhookSecret are the global flags of the same
+	// name: the credentials the fake accepts. JSON prints messages as JSON.
+	AppID, AppSecret, WebhookSecret string
+	JSON                            bool
 	// Ready, when set, receives the base URL once the server listens.
 	Ready func(baseURL string)
 }
@@ -49,6 +53,8 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
   feishu-push send-text --to oc_demo --text hello`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
+			opts.AppID, opts.AppSecret = f.flags.get("app-id"), f.flags.get("app-secret")
+			opts.WebhookSecret, opts.JSON = f.flags.get("webhook-secret"), f.flags.bool("json")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -61,7 +67,7 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 }
 
 func runSandbox(ctx context.Context, opts *SandboxOptions) error {
-	f, g := opts.f, opts.f.Globals
+	f, g := opts.f, opts
 	appID, secret := first(g.AppID, feishutest.DefaultAppID), first(g.AppSecret, feishutest.DefaultAppSecret)
 	var mu sync.Mutex // one message printed at a time
 	fopts := []feishutest.Option{

@@ -33,9 +33,8 @@ func (s *syncBuffer) String() string {
 func TestSandbox(t *testing.T) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(string) string { return "" })
-	f.Globals.WebhookSecret = "sandbox-hook-secret"
 	ready := make(chan string, 1)
-	opts := &SandboxOptions{f: f, Addr: "127.0.0.1:0", Ready: func(base string) { ready <- base }}
+	opts := &SandboxOptions{f: f, Addr: "127.0.0.1:0", WebhookSecret: "sandbox-hook-secret", Ready: func(base string) { ready <- base }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runSandbox(ctx, opts) }()
