@@ -30,7 +30,7 @@ func TestNewSendCardCmd(t *testing.T) {
 	} {
 		f := NewFactory(&IOStreams{}, func(string) string { return "" })
 		var got *SendCardOptions
-		cmd := newSendCardCmd(f, func(_ context.Context, o *SendCardOptions) error { got = o; return nil })
+		cmd := newSendCardCmd(f, nil, func(_ context.Context, o *SendCardOptions) error { got = o; return nil })
 		cmd.SetArgs(tc.args)
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
@@ -45,7 +45,7 @@ func TestNewSendCardCmd(t *testing.T) {
 func TestNewSendTextCmd(t *testing.T) {
 	f := NewFactory(&IOStreams{}, func(string) string { return "" })
 	var got *SendTextOptions
-	cmd := newSendTextCmd(f, func(_ context.Context, o *SendTextOptions) error { got = o; return nil })
+	cmd := newSendTextCmd(f, nil, func(_ context.Context, o *SendTextOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--to", "ou_a", "--text", "a, b", "--at", "ou_x", "--at", "all", "--text-file", "-"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -391,7 +391,7 @@ func TestBadInput(t *testing.T) {
 		{"dashboard without url", []string{"push-dashboard", "--to", "oc_a", "--title", "t"}, nil, "--url is required"},
 		{"dashboard bad url", []string{"push-dashboard", "--to", "oc_a", "--title", "t", "--url", "bi.example.com"}, nil, "--url: \"bi.example.com\" is not an absolute URL"},
 		{"dashboard without title", []string{"push-dashboard", "--to", "oc_a", "--url", "https://x"}, nil, "--title is required"},
-		{"unwritable log file", []string{"send-text", "--to", "oc_a", "--text", "x", "--log-file", filepath.Join(noSuch, "x.log")}, nil, "--log-file"},
+		{"unwritable log file", []string{"send-text", "--to", "oc_a", "--text", "x", "--log-file", filepath.Join(binary, "x.log")}, nil, "--log-file"},
 		{"bad config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", badConfig}, nil, "field app_idd not found"},
 		{"missing config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", noSuch}, nil, "config " + noSuch},
 		{"unknown profile", []string{"send-text", "--to", "oc_a", "--text", "x", "--profile", "prod"}, nil, "--profile \"prod\" given but there is no config file"},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
@@ -108,39 +107,3 @@ func TestBadFanOutFlags(t *testing.T) {
 	r.expect(t, ExitUsage)
 }
 
-func TestProgressLine(t *testing.T) {
-	ios, _, _, errOut := TestStreams()
-	f := NewFactory(ios, func(string) string { return "" })
-	// Not a terminal: nothing at all.
-	quiet := f.startProgress(100)
-	quiet.done(true)
-	quiet.clear()
-	quiet.stop()
-	if errOut.Len() != 0 {
-		t.Fatalf("progress off a terminal wrote %q", errOut)
-	}
-	p := &progress{f: f, total: 10, start: time.Now().Add(-2 * time.Second), quit: make(chan struct{})}
-	for i := 0; i < 4; i++ {
-		p.done(true)
-	}
-	p.done(false)
-	p.draw()
-	line := errOut.String()
-	if !strings.HasPrefix(line, "\r\033[Ksent 4/10 · failed 1 · 2.5 msg/s · ETA 2s") {
-		t.Errorf("progress line %q", line)
-	}
-}
-
-// TestEmitterClearsProgress: on a terminal, a result line first wipes the
-// progress line, so the two never run together.
-func TestEmitterClearsProgress(t *testing.T) {
-	ios, _, _, errOut := TestStreams()
-	f := NewFactory(ios, func(string) string { return "" })
-	p := &progress{f: f, total: 2, start: time.Now(), quit: make(chan struct{})}
-	out := newEmitter(f, 2, false, p)
-	out.done(1, func() { fmt.Fprintln(f.IO.ErrOut, "second") })
-	out.done(0, func() { fmt.Fprintln(f.IO.ErrOut, "first") })
-	if got := errOut.String(); got != "\r\033[Kfirst\n\r\033[Ksecond\n" {
-		t.Errorf("stderr %q", got)
-	}
-}

@@ -14,6 +14,7 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 )
 
 // LintOptions are the options of the lint command.
@@ -115,7 +116,7 @@ func runLint(_ context.Context, opts *LintOptions) error {
 		}
 	}
 	if problems > 0 {
-		return &reportedError{err: usageErrorf("lint found %d problems", problems), summary: fmt.Sprintf("lint: %d problems in %d files", problems, len(opts.Files))}
+		return &delivery.ReportedError{Err: usageErrorf("lint found %d problems", problems), Summary: fmt.Sprintf("lint: %d problems in %d files", problems, len(opts.Files))}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 )
 
 // Metrics in the textfile, for node_exporter's textfile collector. All are
@@ -31,9 +32,13 @@ var metricHelp = map[string]string{
 // the previous last-success time. It writes the Prometheus text format with
 // Prometheus' own encoder (expfmt), to a temporary file renamed into place.
 // Trouble is a warning, never a failure.
-func (f *Factory) writeMetrics(s *Settings, command string, start time.Time, st runStats, runErr error) {
+func (f *Factory) writeMetrics(m *metricsRun, code int) {
+	s, command, start := m.settings, m.command, m.start
+	var st delivery.Stats
+	if m.engine != nil {
+		st = m.engine.Stats()
+	}
 	end := f.Now()
-	code := ExitCode(runErr)
 	fams := map[string]*dto.MetricFamily{}
 	set := func(name string, v float64, labels ...string) {
 		fam := fams[name]
@@ -79,7 +84,7 @@ func (f *Factory) writeMetrics(s *Settings, command string, start time.Time, st 
 	for _, r := range []struct {
 		result string
 		n      int
-	}{{"sent", st.sent}, {"failed", st.failed}, {"spooled", st.spooled}} {
+	}{{"sent", st.Sent}, {"failed", st.Failed}, {"spooled", st.Spooled}} {
 		set("feishu_push_last_run_messages", float64(r.n), "command", command, "result", r.result)
 	}
 
@@ -100,6 +105,15 @@ func (f *Factory) writeMetrics(s *Settings, command string, start time.Time, st 
 	if err := atomicfile.Write(s.MetricsFile, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: metrics file %s not written: %v\n", s.MetricsFile, unwrapPathError(err))
 	}
+}
+
+// metricsRun is the run of a command that the metrics file records.
+type metricsRun struct {
+	command  string
+	start    time.Time
+	settings *Settings
+	// engine counts the run's messages; nil when it failed before sending.
+	engine *delivery.Engine
 }
 
 func ptr[T any](v T) *T { return &v }

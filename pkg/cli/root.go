@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
@@ -47,8 +48,8 @@ type Factory struct {
 	settings *Settings
 	// apiClient is the invocation's client; see client.
 	apiClient *feishu.Client
-	// preview, when set, draws messages instead of sending them.
-	preview *previewConfig
+	// metrics, when set, is the run the metrics file records.
+	metrics *metricsRun
 	// sleep, when set, replaces the wait between retries (tests).
 	sleep func(context.Context, time.Duration) error
 	// ran is set when a command's run function starts; an error before
@@ -110,11 +111,14 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if err != nil && !f.ran && code == ExitInternal {
 		code = ExitUsage // cobra's own checks: unknown command, bad arguments
 	}
+	if f.metrics != nil {
+		f.writeMetrics(f.metrics, code)
+	}
 	if err != nil {
-		var rep *reportedError
+		var rep *delivery.ReportedError
 		if errors.As(err, &rep) {
-			if rep.summary != "" {
-				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.summary)
+			if rep.Summary != "" {
+				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.Summary)
 			}
 		} else {
 			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+oneLine(err.Error()))
@@ -132,21 +136,6 @@ func oneLine(msg string) string {
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
 }
-
-// reportedError is a failure whose details were already printed, one line
-// per failed message; summary, if any, is printed after them.
-type reportedError struct {
-	err     error
-	summary string
-}
-
-func (e *reportedError) Error() string {
-	if e.summary != "" {
-		return e.summary
-	}
-	return e.err.Error()
-}
-func (e *reportedError) Unwrap() error { return e.err }
 
 // runE marks the start of a command's own work, for exit-code purposes.
 func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
@@ -181,9 +170,9 @@ Environment:
 
 	root.AddCommand(
 		newTokenCmd(f, nil),
-		newSendTextCmd(f, nil),
-		newSendCardCmd(f, nil),
-		newPushDashboardCmd(f, nil),
+		newSendTextCmd(f, nil, nil),
+		newSendCardCmd(f, nil, nil),
+		newPushDashboardCmd(f, nil, nil),
 		newSandboxCmd(f, nil),
 		newFlushCmd(f, nil),
 		newLintCmd(f, nil),
