@@ -112,24 +112,38 @@ var settings = []setting{
 	{flag: "retries", kind: kInt, def: "3", arg: "N", help: "retries of a transient failure (network, 5xx, rate limit)",
 		apply: func(s *Settings, v value) error { s.Retries = v.int(); return nonNegative(s.Retries >= 0) }},
 	{flag: "retry-max-wait", kind: kDuration, def: "1m0s", arg: "DURATION", help: "most time spent waiting between retries, in total",
-		apply: func(s *Settings, v value) error { s.RetryMaxWait = v.duration(); return nonNegative(s.RetryMaxWait >= 0) }},
+		apply: func(s *Settings, v value) error {
+			s.RetryMaxWait = v.duration()
+			return nonNegative(s.RetryMaxWait >= 0)
+		}},
 	{flag: "token-cache", env: "FEISHU_PUSH_TOKEN_CACHE", key: "token_cache", arg: "FILE", help: "keep tenant tokens in this file between runs",
 		apply: func(s *Settings, v value) error { s.TokenCache = v.text; return nil }},
 	{flag: "spool-dir", env: "FEISHU_PUSH_SPOOL_DIR", key: "spool_dir", arg: "DIR", help: "keep messages that could not be delivered here for flush",
 		apply: func(s *Settings, v value) error { s.SpoolDir = v.text; return nil }},
 	{flag: "notify-on-failure", env: "FEISHU_PUSH_NOTIFY", key: "notify_on_failure", arg: "TARGET", secret: true,
 		help: `on failure, alert this recipient, "webhook", or a webhook URL`,
-		apply: func(s *Settings, v value) error { s.Notify, s.NotifyFrom = strings.TrimSpace(v.text), v.from; return nil }},
+		apply: func(s *Settings, v value) error {
+			s.Notify, s.NotifyFrom = strings.TrimSpace(v.text), v.from
+			return nil
+		}},
 	{env: "FEISHU_PUSH_NOTIFY_SECRET", key: "notify_secret", secret: true, help: "signing secret of the alert webhook URL",
 		apply: func(s *Settings, v value) error { s.NotifySecret = v.text; return nil }},
 	{flag: "metrics-file", env: "FEISHU_PUSH_METRICS_FILE", key: "metrics_file", arg: "FILE", help: "write Prometheus textfile metrics here",
 		apply: func(s *Settings, v value) error { s.MetricsFile = v.text; return nil }},
+	{flag: "job", env: "FEISHU_PUSH_JOB", arg: "NAME", help: "name of the job in the metrics file (default: the command)",
+		apply: func(s *Settings, v value) error { s.Job = v.text; return nil }},
 	{flag: "deadline", kind: kDuration, def: "0", arg: "DURATION", help: "bound the whole run, retries included (0: no bound)",
 		apply: func(s *Settings, v value) error { s.Deadline = v.duration(); return nonNegative(s.Deadline >= 0) }},
 	{flag: "rate", kind: kFloat, def: ftoa(feishu.AppLimits.PerSecond), arg: "N", help: "app messages per second, at most (Feishu: 50)",
-		apply: func(s *Settings, v value) error { s.Limits.PerSecond = v.float(); return positive(s.Limits.PerSecond > 0) }},
+		apply: func(s *Settings, v value) error {
+			s.Limits.PerSecond = v.float()
+			return positive(s.Limits.PerSecond > 0)
+		}},
 	{flag: "rate-per-minute", kind: kFloat, def: ftoa(feishu.AppLimits.PerMinute), arg: "N", help: "app messages per minute, at most (Feishu: 1000)",
-		apply: func(s *Settings, v value) error { s.Limits.PerMinute = v.float(); return positive(s.Limits.PerMinute > 0) }},
+		apply: func(s *Settings, v value) error {
+			s.Limits.PerMinute = v.float()
+			return positive(s.Limits.PerMinute > 0)
+		}},
 	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "app messages that may leave at once before --rate applies (Feishu allows 50 a second)",
 		apply: func(s *Settings, v value) error { s.Limits.Burst = v.int(); return positive(s.Limits.Burst >= 1) }},
 	{flag: "workers", kind: kInt, def: "16", arg: "N", help: "messages in flight at once",
@@ -189,7 +203,9 @@ type Settings struct {
 	NotifyFrom   string
 	NotifySecret string
 	MetricsFile  string
-	Deadline     time.Duration
+	// Job names the run's series in the metrics file.
+	Job      string
+	Deadline time.Duration
 	// Limits pace app sends; Workers bounds messages in flight.
 	Limits  feishu.Limits
 	Workers int
