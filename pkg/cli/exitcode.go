@@ -16,21 +16,6 @@ const (
 	ExitInterrupted = 130
 )
 
-// exitCodesHelp is appended to every command's long help.
-const exitCodesHelp = `
-Exit status:
-  0    every message accepted (or the token, or the dry run, printed)
-  1    unexpected internal error
-  2    usage or input error: bad flag, missing credentials, unreadable file,
-       invalid card JSON, template error, content over Feishu's size limit;
-       nothing was sent and no token fetched
-  3    Feishu rejected the message (bot not in chat, user not visible, ...)
-  4    authentication failed: app id/secret, token, webhook signature or token
-  5    transient failure: network, timeout, HTTP 5xx, rate limit; retrying
-       later may succeed
-  130  interrupted
-With several recipients the status is that of the first failed one.`
-
 // UsageError is bad input, detected before anything is sent.
 type UsageError = feishu.UsageError
 

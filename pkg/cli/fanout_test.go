@@ -106,4 +106,3 @@ func TestBadFanOutFlags(t *testing.T) {
 	r := e.run("", "send-text", "--text", "x", "--to-file", "-")
 	r.expect(t, ExitUsage)
 }
-

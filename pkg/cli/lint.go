@@ -53,9 +53,8 @@ checked as the built-in dashboard card. - reads card JSON from stdin.
 Findings go to stdout, one a line, "FILE: PATH: message [rule]", or as JSON
 with --json. Every send applies the same checks, except the size estimate
 (it measures the real request instead).
-
-Exit status: 0 no problem (warnings allowed), 2 a problem found or a file
-unreadable.`,
+A problem found, or a file unreadable, exits 2; warnings alone exit 0.`,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		Example: `  feishu-push lint examples/cards/*.json
   feishu-push lint --target webhook my-card.json
   feishu-push lint examples/templates/alert.tmpl --json`,
@@ -68,9 +67,9 @@ unreadable.`,
 			return runLint(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().StringVar(&opts.Target, "target", "app", "how the card will be sent, for its size limit: app or webhook")
-	cmd.Flags().StringVar(&opts.DataFile, "data", "", "JSON data for templates")
-	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value; repeatable")
+	cmd.Flags().StringVar(&opts.Target, "target", "app", "how the card will be sent, for its size limit: `app|webhook`")
+	cmd.Flags().StringVar(&opts.DataFile, "data", "", "`FILE` of JSON data for templates")
+	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "template variable `KEY=VALUE`; repeatable")
 	return cmd
 }
 

@@ -43,6 +43,7 @@ func newPreviewCmd(f *Factory) *cobra.Command {
 	cmd.Use = "preview [send-text|send-card|push-dashboard] [flags]"
 	cmd.Short = "Draw a message as Feishu would show it, to a self-contained HTML file"
 	cmd.Long = previewLong
+	cmd.Annotations = map[string]string{exitAnnotation: "0 1 2"}
 	cmd.Example = `  feishu-push preview --card-file examples/cards/v2.json -o card.html
   feishu-push preview send-text --to oc_xxx --text "backup done"
   feishu-push preview push-dashboard --title 每日销售看板 --url https://bi.example.com \

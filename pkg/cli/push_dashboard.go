@@ -94,25 +94,25 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 	}
 	opts.addFlags(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Title, "title", "", "card title (required)")
-	fl.StringVar(&opts.URL, "url", "", "dashboard URL the button opens (required)")
-	fl.StringVar(&opts.Content, "content", "", "summary text, in Feishu markdown")
-	fl.StringVar(&opts.ContentFile, "content-file", "", "read the summary from this file, - for stdin")
-	fl.StringVar(&opts.ButtonText, "button-text", defaultButtonText, "label of the dashboard button")
-	fl.StringVar(&opts.Color, "color", "", "header colour (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
-	fl.StringVar(&opts.DataFile, "data", "", "CSV or JSON data, - for stdin")
-	fl.StringVar(&opts.DataFormat, "data-format", "", "csv or json (default: from the file name, then the content)")
-	fl.StringArrayVar(&opts.KPIs, "kpi", nil, `KPI from a column: "Label=COLUMN:sum|avg|max|min|last"; repeatable`)
-	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: bar or line")
-	fl.StringVar(&opts.ChartX, "chart-x", "", "column of the chart's categories")
-	fl.StringVar(&opts.ChartY, "chart-y", "", "column(s) of the chart's values, comma-separated")
-	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown")
-	fl.IntVar(&opts.Decimals, "decimals", -1, "decimals of numbers (default: none for whole numbers, else 2)")
-	fl.StringVar(&opts.AsOf, "as-of", "", `data time, "2006-01-02 15:04" or RFC 3339 (default: now)`)
-	fl.StringVar(&opts.TZ, "tz", "", "time zone of the data time, e.g. Asia/Shanghai (default: local)")
-	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON version: 2, or 1 for clients older than 7.20")
-	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this file")
-	fl.StringVar(&opts.Template, "template", "", "render the card with this template instead of the built-in one")
+	fl.StringVar(&opts.Title, "title", "", "card `TITLE` (required)")
+	fl.StringVar(&opts.URL, "url", "", "dashboard `URL` the button opens (required)")
+	fl.StringVar(&opts.Content, "content", "", "summary `TEXT`, in Feishu markdown")
+	fl.StringVar(&opts.ContentFile, "content-file", "", "read the summary from this `FILE`, - for stdin")
+	fl.StringVar(&opts.ButtonText, "button-text", defaultButtonText, "`LABEL` of the dashboard button")
+	fl.StringVar(&opts.Color, "color", "", "header `COLOR` (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
+	fl.StringVar(&opts.DataFile, "data", "", "`FILE` of CSV or JSON data, - for stdin")
+	fl.StringVar(&opts.DataFormat, "data-format", "", "`csv|json` (default: from the file name, then the content)")
+	fl.StringArrayVar(&opts.KPIs, "kpi", nil, "KPI from a column: `LABEL=COLUMN:FUNC`, FUNC sum|avg|max|min|last; repeatable")
+	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: `bar|line`")
+	fl.StringVar(&opts.ChartX, "chart-x", "", "`COLUMN` of the chart's categories")
+	fl.StringVar(&opts.ChartY, "chart-y", "", "`COLUMNS` of the chart's values, comma-separated")
+	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown, `N`")
+	fl.IntVar(&opts.Decimals, "decimals", -1, "`N` decimals of numbers (default: none for whole numbers, else 2)")
+	fl.StringVar(&opts.AsOf, "as-of", "", "data `TIME`, \"2006-01-02 15:04\" or RFC 3339 (default: now)")
+	fl.StringVar(&opts.TZ, "tz", "", "`ZONE` of the data time, e.g. Asia/Shanghai (default: local)")
+	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON `VERSION`: 2, or 1 for clients older than 7.20")
+	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this `FILE`")
+	fl.StringVar(&opts.Template, "template", "", "render the card with this template `FILE` instead of the built-in one")
 	return cmd
 }
 
@@ -206,7 +206,7 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 		return nil, nil, usageErrorf("--url is required: the dashboard the button opens")
 	case strings.TrimSpace(o.ButtonText) == "":
 		return nil, nil, usageErrorf("--button-text is empty")
-	case o.Color != "" && !card.ValidColor(o.Color):
+	case o.Color != "" && !card.ValidColor(strings.ToLower(o.Color)):
 		return nil, nil, usageErrorf("--color %q: want one of %s", o.Color, strings.Join(card.Colors, ", "))
 	case o.CardVersion != 1 && o.CardVersion != 2:
 		return nil, nil, usageErrorf("--card-version %d: want 1 or 2", o.CardVersion)
@@ -266,7 +266,7 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 		return nil, nil, usageErrorf("--chart-out: the data has no chart")
 	}
 	v := dashboard.NewView(data, dashboard.Options{
-		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: o.Color,
+		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: strings.ToLower(o.Color),
 		MaxRows: o.MaxRows, Decimals: o.Decimals, AsOf: asOf, ImageAlt: alt,
 	})
 	if png != nil {

@@ -438,20 +438,20 @@ func TestMetricsFile(t *testing.T) {
 	e.run("", "send-text", "--to", "oc_a,oc_b", "--text", "x").expect(t, 0)
 	e.run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example").expect(t, 0)
 	m := readProm(t, prom)
-	okAt := m["feishu_push_last_success_timestamp_seconds,command=send-text,job=send-text"]
-	if okAt == 0 || m["feishu_push_last_run_messages,command=send-text,job=send-text,result=sent"] != 2 ||
-		m["feishu_push_last_run_exit_code,command=send-text,job=send-text"] != 0 || m["feishu_push_last_run_timestamp_seconds,command=push-dashboard,job=push-dashboard"] == 0 {
+	okAt := m["feishu_push_last_success_timestamp_seconds,command=send-text,job_name=send-text"]
+	if okAt == 0 || m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=sent"] != 2 ||
+		m["feishu_push_last_run_exit_code,command=send-text,job_name=send-text"] != 0 || m["feishu_push_last_run_timestamp_seconds,command=push-dashboard,job_name=push-dashboard"] == 0 {
 		t.Fatalf("metrics %v", m)
 	}
 	e.vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.dir, "spool")
 	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
 	e.run("", "send-text", "--to", "oc_a", "--text", "x", "--retries", "1").expect(t, ExitTransient)
 	m = readProm(t, prom)
-	if m["feishu_push_last_success_timestamp_seconds,command=send-text,job=send-text"] != okAt ||
-		m["feishu_push_last_run_exit_code,command=send-text,job=send-text"] != 5 ||
-		m["feishu_push_last_run_messages,command=send-text,job=send-text,result=failed"] != 1 ||
-		m["feishu_push_last_run_messages,command=send-text,job=send-text,result=spooled"] != 1 ||
-		m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job=push-dashboard"] == 0 {
+	if m["feishu_push_last_success_timestamp_seconds,command=send-text,job_name=send-text"] != okAt ||
+		m["feishu_push_last_run_exit_code,command=send-text,job_name=send-text"] != 5 ||
+		m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=failed"] != 1 ||
+		m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=spooled"] != 1 ||
+		m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job_name=push-dashboard"] == 0 {
 		t.Errorf("after a failure: %v", m)
 	}
 }
@@ -475,7 +475,7 @@ func TestMetricsSurviveOverlap(t *testing.T) {
 		wg.Wait()
 		m := readProm(t, prom)
 		for _, job := range jobs {
-			if m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job="+job] == 0 {
+			if m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job_name="+job] == 0 {
 				t.Fatalf("round %d: the series of job %s is lost: %v", round, job, m)
 			}
 		}

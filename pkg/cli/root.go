@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -20,27 +19,13 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
-// Version is set at build time with -ldflags "-X .../pkg/cli.Version=v1.2.3".
-var Version = ""
-
-// version returns Version, or the module version the binary was built from.
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
-
 // Factory holds what commands share: streams, the environment, the clock,
 // and the global flags. Settings are resolved on first use, so a command
 // that fails on its own flags never reads a secret.
 type Factory struct {
-	IO      *IOStreams
-	Getenv  func(string) string
-	Now     func() time.Time
+	IO     *IOStreams
+	Getenv func(string) string
+	Now    func() time.Time
 
 	// flags are the global flags, declared from the settings table.
 	flags globalFlags
@@ -75,8 +60,15 @@ func (f *Factory) Settings() (*Settings, error) {
 }
 
 // Main runs feishu-push with args and returns the exit code. SIGINT and
-// SIGTERM cancel the run, which then exits 130.
-func Main(args []string, ios *IOStreams) int {
+// SIGTERM cancel the run, which then exits 130. A panic is reported in one
+// line and exits 1.
+func Main(args []string, ios *IOStreams) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintln(ios.ErrOut, "feishu-push: internal error (a bug; please report it): "+oneLine(fmt.Sprint(r)))
+			code = ExitInternal
+		}
+	}()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -160,12 +152,13 @@ Settings come from flags, then the environment, then the config file, then
 defaults. Secrets belong in the environment or a file, not in argv.
 Environment:
 ` + envHelp() + `
-` + exitCodesHelp,
-		Version:       version(),
+`,
+		Version:       versionLine(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	root.SetFlagErrorFunc(flagError)
+	setHelp(root)
 	f.flags.addFlags(root.PersistentFlags())
 
 	root.AddCommand(
@@ -180,16 +173,4 @@ Environment:
 		newVersionCmd(f),
 	)
 	return root
-}
-
-func newVersionCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(f.IO.Out, "feishu-push "+version())
-			return err
-		}),
-	}
 }

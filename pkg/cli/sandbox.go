@@ -51,7 +51,8 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 		Example: `  feishu-push sandbox --addr 127.0.0.1:9800 &
   export FEISHU_BASE_URL=http://127.0.0.1:9800 FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
   feishu-push send-text --to oc_demo --text hello`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			opts.AppID, opts.AppSecret = f.flags.get("app-id"), f.flags.get("app-secret")
 			opts.WebhookSecret, opts.JSON = f.flags.get("webhook-secret"), f.flags.bool("json")
@@ -61,7 +62,7 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 			return runSandbox(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "address to listen on")
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "`ADDR`ess to listen on, host:port")
 	cmd.Flags().BoolVar(&opts.RateLimits, "rate-limits", false, "enforce Feishu's documented rate limits (50/s, 1000/min per app; 5/s per chat or user; 5/s, 100/min per webhook)")
 	return cmd
 }

@@ -29,7 +29,8 @@ Feishu returns the same token while it has 30 minutes or more left.
 		Example: `  export FEISHU_APP_ID=cli_xxx FEISHU_APP_SECRET=...
   TOKEN=$(feishu-push token)
   curl -H "Authorization: Bearer $TOKEN" https://open.feishu.cn/open-apis/...`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{exitAnnotation: "0 1 2 4 5 130"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -250,9 +250,15 @@ func (e *Engine) print(j *Job, outs []outcome) {
 }
 
 // attempt sends one job unless the run was already stopped, ties an
-// interrupt to the error so that it exits 130, and records the outcome.
-func (e *Engine) attempt(ctx context.Context, j *Job) []outcome {
-	var outs []outcome
+// interrupt to the error so that it exits 130, and records the outcome. A
+// panic fails the job, not the process.
+func (e *Engine) attempt(ctx context.Context, j *Job) (outs []outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("internal error: %v", r)
+			outs = []outcome{{res: Result{To: j.To, Error: resultError(err)}, err: err}}
+		}
+	}()
 	if ctx.Err() != nil {
 		err := &NotSentError{fmt.Errorf("not sent: %w", context.Cause(ctx))}
 		outs = e.notSent(j, err)

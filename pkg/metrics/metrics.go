@@ -23,6 +23,10 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 )
 
+// jobLabel names a series' job. It is not "job", which Prometheus sets to
+// the scrape job and would rename the file's label to exported_job.
+const jobLabel = "job_name"
+
 // Names of the gauges, each labelled by job and command.
 const (
 	LastRun      = "feishu_push_last_run_timestamp_seconds"
@@ -93,7 +97,7 @@ func Write(path string, r Run, warn func(string)) error {
 		}
 	}
 	now := float64(r.End.UnixMilli()) / 1000
-	labels := []string{"command", r.Command, "job", r.Job}
+	labels := []string{"command", r.Command, jobLabel, r.Job}
 	set := func(name string, v float64, extra ...string) {
 		add(fams, name, gauge(v, append(slices.Clone(labels), extra...)...))
 	}
@@ -129,7 +133,7 @@ func jobOf(m *dto.Metric) string {
 	cmd := ""
 	for _, lp := range m.GetLabel() {
 		switch lp.GetName() {
-		case "job":
+		case jobLabel:
 			return lp.GetValue()
 		case "command":
 			cmd = lp.GetValue()
@@ -141,11 +145,11 @@ func jobOf(m *dto.Metric) string {
 // withJob gives a series without a job label its job.
 func withJob(m *dto.Metric, job string) *dto.Metric {
 	for _, lp := range m.GetLabel() {
-		if lp.GetName() == "job" {
+		if lp.GetName() == jobLabel {
 			return m
 		}
 	}
-	m.Label = append(m.Label, &dto.LabelPair{Name: ptr("job"), Value: ptr(job)})
+	m.Label = append(m.Label, &dto.LabelPair{Name: ptr(jobLabel), Value: ptr(job)})
 	slices.SortFunc(m.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
 	return m
 }

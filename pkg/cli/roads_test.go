@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// panicWriter panics on the first write, as a bug deep in a command would.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("boom\nsecond line") }
+
+// TestMainRecoversFromPanic: a panic is one line on stderr and exit 1,
+// never 2 and never a stack trace.
+func TestMainRecoversFromPanic(t *testing.T) {
+	ios, _, _, errOut := TestStreams()
+	ios.Out = panicWriter{}
+	code := Main([]string{"version"}, ios)
+	if code != ExitInternal {
+		t.Errorf("exit %d, want %d", code, ExitInternal)
+	}
+	if l := lines(errOut.String()); len(l) != 1 || !strings.HasPrefix(l[0], "feishu-push: internal error") || !strings.Contains(l[0], "boom second line") {
+		t.Errorf("stderr %q", errOut)
+	}
+}
+
+// TestMissingDirectoriesAreCreated: the log file's, the token cache's and
+// the metrics file's directories are created alike, mode 0700.
+func TestMissingDirectoriesAreCreated(t *testing.T) {
+	e := newEnv(t)
+	logFile := filepath.Join(e.dir, "logs", "a", "push.log")
+	cache := filepath.Join(e.dir, "cache", "b", "token.json")
+	prom := filepath.Join(e.dir, "metrics", "c", "feishu.prom")
+	e.run("", "--log-file", logFile, "--token-cache", cache, "--metrics-file", prom, "send-text", "--to", "oc_a", "--text", "x").expect(t, 0)
+	for _, p := range []string{logFile, cache, prom} {
+		st, err := os.Stat(filepath.Dir(p))
+		if err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v %v", filepath.Dir(p), st.Mode(), err)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s not written: %v", p, err)
+		}
+	}
+	_ = os.Remove(cache) // it holds a token, by design
+}
