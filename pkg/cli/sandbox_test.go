@@ -54,13 +54,13 @@ func TestSandbox(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	e.vars["FEISHU_BASE_URL"], e.vars["FEISHU_APP_ID"], e.vars["FEISHU_APP_SECRET"] = base, "cli_sandbox", "sandbox_secret"
-	e.run("", "send-card", "--to", "oc_demo", "--title", "Backup", "--content", "**42 GB**", "--button", "Logs=https://ci.example.com/42").expect(t, 0)
-	delete(e.vars, "FEISHU_APP_SECRET")
-	e.vars["FEISHU_WEBHOOK_URL"] = base + "/open-apis/bot/v2/hook/any-token"
-	e.run("", "send-text", "--text", "unsigned").expect(t, ExitAuth) // the sandbox checks signatures
-	e.vars["FEISHU_WEBHOOK_SECRET"] = "sandbox-hook-secret"
-	e.run("", "send-text", "--text", "signed").expect(t, 0)
+	e.Vars["FEISHU_BASE_URL"], e.Vars["FEISHU_APP_ID"], e.Vars["FEISHU_APP_SECRET"] = base, "cli_sandbox", "sandbox_secret"
+	e.Run("", "send-card", "--to", "oc_demo", "--title", "Backup", "--content", "**42 GB**", "--button", "Logs=https://ci.example.com/42").Expect(t, 0)
+	delete(e.Vars, "FEISHU_APP_SECRET")
+	e.Vars["FEISHU_WEBHOOK_URL"] = base + "/open-apis/bot/v2/hook/any-token"
+	e.Run("", "send-text", "--text", "unsigned").Expect(t, ExitAuth) // the sandbox checks signatures
+	e.Vars["FEISHU_WEBHOOK_SECRET"] = "sandbox-hook-secret"
+	e.Run("", "send-text", "--text", "signed").Expect(t, 0)
 
 	printed := out.String()
 	for _, want := range []string{"app -> chat_id:oc_demo interactive om_", "# Backup [blue]", "**42 GB**", "[Logs] https://ci.example.com/42", "webhook -> webhook text", "signed"} {
