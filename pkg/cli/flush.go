@@ -17,7 +17,7 @@ type FlushOptions struct {
 	ResendUncertain bool
 }
 
-func newFlushCmd(f *Factory, runF func(context.Context, *FlushOptions) error) *cobra.Command {
+func newFlushCmd(f *Factory) *cobra.Command {
 	opts := &FlushOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "flush",
@@ -36,9 +36,6 @@ A lock makes concurrent flushes take turns, so none sends a message twice.
   */10 * * * * pusher sh -c '. /etc/feishu-push.env && exec feishu-push flush --spool-dir /var/spool/feishu-push' >/dev/null`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runFlush(cmd.Context(), opts)
 		}),
 	}

@@ -32,7 +32,7 @@ type FileFindings struct {
 	Findings []card.Finding `json:"findings"`
 }
 
-func newLintCmd(f *Factory, runF func(context.Context, *LintOptions) error) *cobra.Command {
+func newLintCmd(f *Factory) *cobra.Command {
 	opts := &LintOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "lint FILE...",
@@ -61,9 +61,6 @@ A problem found, or a file unreadable, exits 2; warnings alone exit 0.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: f.runE(func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runLint(cmd.Context(), opts)
 		}),
 	}

@@ -50,7 +50,7 @@ func newPreviewCmd(f *Factory) *cobra.Command {
       --data examples/dashboard/sales.json -o dashboard.html --open`
 	cmd.PersistentFlags().StringVarP(&po.output, "output", "o", "", "write the HTML to this `FILE` (default: stdout)")
 	cmd.PersistentFlags().BoolVar(&po.open, "open", false, "open the file in a browser")
-	for _, sub := range []*cobra.Command{newSendTextCmd(f, po, nil), newSendCardCmd(f, po, nil), newPushDashboardCmd(f, po, nil)} {
+	for _, sub := range []*cobra.Command{newSendTextCmd(f, po, nil), newSendCardCmd(f, po, nil), newPushDashboardCmd(f, po)} {
 		sub.Short = "Draw the message " + sub.Name() + " would send, without sending it"
 		sub.Long = "Draw the message that " + sub.Name() + " with the same flags would send, as the\nFeishu client shows it, into one self-contained HTML file. Nothing is sent,\nno token is fetched and no credentials are needed."
 		sub.Example = ""

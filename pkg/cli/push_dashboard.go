@@ -51,7 +51,7 @@ const defaultButtonText = "查看详情"
 // uploaded.
 const placeholderImageKey = delivery.PlaceholderImageKey
 
-func newPushDashboardCmd(f *Factory, preview *previewOptions, runF func(context.Context, *PushDashboardOptions) error) *cobra.Command {
+func newPushDashboardCmd(f *Factory, preview *previewOptions) *cobra.Command {
 	opts := &PushDashboardOptions{f: f}
 	opts.preview = preview
 	cmd := &cobra.Command{
@@ -86,9 +86,6 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
       --kpi "订单数=订单数:sum" --chart bar --chart-x 门店 --chart-y 销售额`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runPushDashboard(cmd.Context(), opts)
 		}),
 	}

@@ -162,13 +162,13 @@ Environment:
 	f.flags.addFlags(root.PersistentFlags())
 
 	root.AddCommand(
-		newTokenCmd(f, nil),
+		newTokenCmd(f),
 		newSendTextCmd(f, nil, nil),
 		newSendCardCmd(f, nil, nil),
-		newPushDashboardCmd(f, nil, nil),
-		newSandboxCmd(f, nil),
-		newFlushCmd(f, nil),
-		newLintCmd(f, nil),
+		newPushDashboardCmd(f, nil),
+		newSandboxCmd(f),
+		newFlushCmd(f),
+		newLintCmd(f),
 		newPreviewCmd(f),
 		newVersionCmd(f),
 	)

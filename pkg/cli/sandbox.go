@@ -31,7 +31,7 @@ type SandboxOptions struct {
 	Ready func(baseURL string)
 }
 
-func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
+func newSandboxCmd(f *Factory) *cobra.Command {
 	opts := &SandboxOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -56,9 +56,6 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			opts.AppID, opts.AppSecret = f.flags.get("app-id"), f.flags.get("app-secret")
 			opts.WebhookSecret, opts.JSON = f.flags.get("webhook-secret"), f.flags.bool("json")
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runSandbox(cmd.Context(), opts)
 		}),
 	}

@@ -156,11 +156,11 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		}
 		return feishu.TemplateCardMessage(o.TemplateID, o.TemplateVersion, data), nil
 	}
-	return o.CardFlags.message(f, nil)
+	return o.CardFlags.message(f)
 }
 
-// message builds a simple card from the flags, plus extra buttons.
-func (c *CardFlags) message(f *Factory, extra []card.Button) (feishu.Message, error) {
+// message builds a simple card from the flags.
+func (c *CardFlags) message(f *Factory) (feishu.Message, error) {
 	c.Color = strings.ToLower(strings.TrimSpace(c.Color))
 	if c.Color != "" && !card.ValidColor(c.Color) {
 		return feishu.Message{}, usageErrorf("--color %q: want one of %s", c.Color, strings.Join(card.Colors, ", "))
@@ -184,7 +184,6 @@ func (c *CardFlags) message(f *Factory, extra []card.Button) (feishu.Message, er
 		}
 		s.Buttons = append(s.Buttons, btn)
 	}
-	s.Buttons = append(s.Buttons, extra...)
 	raw, err := s.JSON()
 	if err != nil {
 		return feishu.Message{}, &UsageError{Err: err}

@@ -15,7 +15,7 @@ type TokenOptions struct {
 	f *Factory
 }
 
-func newTokenCmd(f *Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
+func newTokenCmd(f *Factory) *cobra.Command {
 	opts := &TokenOptions{f: f}
 	return &cobra.Command{
 		Use:   "token",
@@ -32,9 +32,6 @@ Feishu returns the same token while it has 30 minutes or more left.
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{exitAnnotation: "0 1 2 4 5 130"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runToken(cmd.Context(), opts)
 		}),
 	}

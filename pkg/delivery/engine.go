@@ -288,7 +288,7 @@ func (e *Engine) notSent(j *Job, err error) []outcome {
 		return e.batchOutcomes(j, nil, nil, err, 0)
 	}
 	res := Result{To: j.To, ReceiveIDType: j.Recipient.IDType, UUID: j.UUID, Error: resultError(err)}
-	logResult(e.Log, j, res, err, 0, nil)
+	logResult(e.Log, j, res, 0, nil)
 	return []outcome{{res: res, err: err}}
 }
 
@@ -320,7 +320,7 @@ func (e *Engine) send(ctx context.Context, j *Job, log zerolog.Logger) []outcome
 	if err != nil {
 		res.Error = resultError(err)
 	}
-	logResult(log, j, res, err, time.Since(start), resp)
+	logResult(log, j, res, time.Since(start), resp)
 	return []outcome{{res: res, err: err}}
 }
 
@@ -356,7 +356,7 @@ func (e *Engine) batchOutcomes(j *Job, br *feishu.BatchResult, resp *feishu.Resp
 		} else {
 			r.OK, r.MessageID = true, br.MessageID
 		}
-		logResult(e.Log, mj, r, merr, took, resp)
+		logResult(e.Log, mj, r, took, resp)
 		outs = append(outs, outcome{res: r, err: merr, hidden: err != nil})
 	}
 	return outs
@@ -377,9 +377,9 @@ func Interrupted(ctx context.Context) bool {
 }
 
 // logResult writes the log line of one message.
-func logResult(log zerolog.Logger, j *Job, res Result, err error, took time.Duration, resp *feishu.Response) {
+func logResult(log zerolog.Logger, j *Job, res Result, took time.Duration, resp *feishu.Response) {
 	ev := log.Info()
-	if err != nil {
+	if res.Error != nil {
 		ev = log.Error()
 	}
 	ev = ev.Str("recipient", j.To).Str("msg_type", j.Msg.MsgType).Bool("ok", res.OK).
