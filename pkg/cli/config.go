@@ -14,6 +14,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// profileRef is the profile asked for, and where it was asked for.
+type profileRef struct{ name, from string }
+
 // configFile is the YAML config file: named profiles and the one used when
 // no --profile is given. A profile's keys are the config keys of the
 // settings table, each with the meaning of the flag of the same name.
@@ -97,10 +100,11 @@ func defaultConfigPath(getenv func(string) string) string {
 // loadProfile reads the config file and returns the selected profile. An
 // explicit path that does not exist is an error; the default path is
 // optional. warn receives the permission warning.
-func loadProfile(path string, explicit bool, name string, warn func(string)) (profileValues, error) {
+func loadProfile(path string, explicit bool, ref profileRef, warn func(string)) (profileValues, error) {
+	name := ref.name
 	if path == "" {
 		if name != "" {
-			return nil, fmt.Errorf("--profile %q given but there is no config file", name)
+			return nil, fmt.Errorf("%s %q given but there is no config file", ref.from, name)
 		}
 		return nil, nil
 	}
@@ -108,7 +112,7 @@ func loadProfile(path string, explicit bool, name string, warn func(string)) (pr
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			if name != "" {
-				return nil, fmt.Errorf("--profile %q given but there is no config file %s", name, path)
+				return nil, fmt.Errorf("%s %q given but there is no config file %s", ref.from, name, path)
 			}
 			return nil, nil
 		}

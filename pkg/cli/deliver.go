@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"os"
 	"time"
 
@@ -184,7 +185,7 @@ func (f *Factory) client(s *Settings) *feishu.Client {
 	return f.apiClient
 }
 
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+func writeJSON(w io.Writer, v any) error {
 	return delivery.WriteJSON(w, v)
 }
 

@@ -40,7 +40,7 @@ func newPreviewCmd(f *Factory) *cobra.Command {
 	// preview itself is send-card's preview, so that
 	// "preview --card-file x.json" needs no subcommand.
 	cmd := newSendCardCmd(f, po, nil)
-	cmd.Use = "preview [send-text|send-card|push-dashboard] [flags]"
+	cmd.Use = "preview"
 	cmd.Short = "Draw a message as Feishu would show it, to a self-contained HTML file"
 	cmd.Long = previewLong
 	cmd.Annotations = map[string]string{exitAnnotation: "0 1 2"}

@@ -327,19 +327,16 @@ func envHelp() string {
 // value came from: nothing has been sent.
 func (f *Factory) resolveSettings() (*Settings, error) {
 	g, env := f.flags, f.Getenv
-	cfgPath, explicit, cfgFrom := g.get("config"), true, "--config"
-	if cfgPath == "" {
-		cfgPath, cfgFrom = env("FEISHU_PUSH_CONFIG"), "FEISHU_PUSH_CONFIG"
-	}
+	cfgPath, explicit := first(g.get("config"), env("FEISHU_PUSH_CONFIG")), true
 	if cfgPath == "" {
 		cfgPath, explicit = defaultConfigPath(env), false
 	}
-	profile := first(g.get("profile"), env("FEISHU_PUSH_PROFILE"))
+	profile := profileRef{name: g.get("profile"), from: "--profile"}
+	if profile.name == "" {
+		profile = profileRef{name: env("FEISHU_PUSH_PROFILE"), from: "FEISHU_PUSH_PROFILE"}
+	}
 	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
 	if err != nil {
-		if explicit && !strings.Contains(err.Error(), cfgFrom) && cfgFrom == "FEISHU_PUSH_CONFIG" {
-			err = fmt.Errorf("%s: %w", cfgFrom, err)
-		}
 		return nil, &UsageError{Err: err}
 	}
 	if g.get("base-url") != "" && g.get("domain") != "" {
