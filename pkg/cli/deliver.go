@@ -78,13 +78,13 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 		r.sender = &delivery.DryRun{Client: r.client, Out: f.IO.Out}
 	default:
 		r.engine = &delivery.Engine{Client: r.client, Command: command, Workers: s.Workers, Log: zerolog.Nop(),
-			Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.IO.ErrOut, JSON: s.JSON, Terminal: f.stderrIsTerminal()}}
+			Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.stderr(), JSON: s.JSON, Terminal: f.stderrIsTerminal()}}
 		if f.metrics != nil {
 			f.metrics.engine = r.engine
 		}
 		if s.SpoolDir != "" {
 			r.engine.Recorder = &delivery.Spooler{Spool: &spool.Spool{Dir: s.SpoolDir}, Command: command,
-				AppID: s.AppID, BaseURL: s.BaseURL, WebhookURL: s.Webhook, Warn: f.IO.ErrOut}
+				AppID: s.AppID, BaseURL: s.BaseURL, WebhookURL: s.Webhook, Warn: f.stderr()}
 		}
 		r.sender = r.engine
 	}
@@ -205,9 +205,4 @@ func openRunLog(path, command string) (zerolog.Logger, func(), error) {
 	}
 	l := zerolog.New(fh).With().Timestamp().Str("command", command).Logger()
 	return l, func() { _ = fh.Close() }, nil
-}
-
-// reportFailure prints one line about a failed message on stderr.
-func (f *Factory) reportFailure(to string, err error, note string) {
-	(&delivery.Output{ErrOut: f.IO.ErrOut}).ReportFailure(to, err, note)
 }

@@ -56,7 +56,7 @@ func runFlush(ctx context.Context, opts *FlushOptions) error {
 		return usageErrorf("flush has no dry run; the spool files are JSON, read them")
 	}
 	engine := &delivery.Engine{Client: f.client(s), Command: "flush", Workers: 1,
-		Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.IO.ErrOut}}
+		Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.stderr()}}
 	if s.MetricsFile != "" {
 		f.metrics = &metricsRun{command: "flush", start: time.Now(), settings: s, engine: engine}
 	}

@@ -63,3 +63,22 @@ type (
 	Result  = delivery.Result
 	Summary = delivery.Summary
 )
+
+// maskWriter hides secrets in what passes through it; every line on
+// stderr is written whole, so a secret is never split across writes.
+type maskWriter struct {
+	w    io.Writer
+	mask func(string) string
+}
+
+func (m *maskWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(m.w, m.mask(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// stderr is ErrOut with the invocation's secrets masked.
+func (f *Factory) stderr() io.Writer {
+	return &maskWriter{w: f.IO.ErrOut, mask: f.mask}
+}

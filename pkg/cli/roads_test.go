@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
 // panicWriter panics on the first write, as a bug deep in a command would.
@@ -43,5 +45,17 @@ func TestMissingDirectoriesAreCreated(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s not written: %v", p, err)
 		}
+	}
+}
+
+// TestSecretsMaskedInErrors: a secret that reaches an output line, here
+// pasted as a recipient, is masked on stderr.
+func TestSecretsMaskedInErrors(t *testing.T) {
+	e := newEnv(t)
+	e.Srv.Reject("oc_"+testAppSecret, feishutest.Fault{Code: 230002, Msg: "Bot is not in the chat"})
+	r := e.Run("", "send-text", "--to", "oc_"+testAppSecret, "--to", "oc_b", "--text", "x")
+	r.Expect(t, ExitRejected)
+	if strings.Contains(r.ErrOut, testAppSecret) || !strings.Contains(r.ErrOut, "send to oc_**** failed") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }

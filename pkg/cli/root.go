@@ -110,13 +110,21 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 		var rep *delivery.ReportedError
 		if errors.As(err, &rep) {
 			if rep.Summary != "" {
-				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.Summary)
+				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+f.mask(rep.Summary))
 			}
 		} else {
-			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+oneLine(err.Error()))
+			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+f.mask(oneLine(err.Error())))
 		}
 	}
 	return code
+}
+
+// mask hides the invocation's secrets in text, once they are known.
+func (f *Factory) mask(text string) string {
+	if f.settings == nil {
+		return text
+	}
+	return f.settings.Mask(text)
 }
 
 // oneLine folds a multi-line message, such as cobra's suggestions, into one

@@ -211,6 +211,9 @@ type Settings struct {
 	Workers int
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
+
+	// secrets are the values of the settings marked secret, for Mask.
+	secrets []string
 }
 
 // HasWebhook reports whether a custom-bot webhook is configured.
@@ -360,8 +363,35 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		if err := from.apply(s, v); err != nil {
 			return nil, err
 		}
+		if st.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
+			// An alert target is secret when it is a webhook URL, not a
+			// recipient.
+			s.secrets = append(s.secrets, secretPart(v.text))
+		}
 	}
+	s.secrets = append(s.secrets, s.AppSecret)
 	return s, nil
+}
+
+// secretPart returns what is secret in a secret setting's value: a webhook
+// URL's token, or the value itself.
+func secretPart(v string) string {
+	if tok, err := feishu.ParseWebhookURL(v); err == nil {
+		return tok
+	}
+	return v
+}
+
+// Mask replaces every secret value of s (those the table marks secret,
+// and a webhook URL's token) in text with "****": a last guard on what is
+// printed.
+func (s *Settings) Mask(text string) string {
+	for _, v := range s.secrets {
+		if len(v) >= 4 {
+			text = strings.ReplaceAll(text, v, "****")
+		}
+	}
+	return text
 }
 
 // isAlt reports whether s is another setting's alternate.
