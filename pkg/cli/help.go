@@ -92,6 +92,10 @@ var exitMeaning = map[string]string{
 
 const sendExitCodes = "0 1 2 3 4 5 130"
 
+// ExitCodesHelp renders the exit codes that apply to cmd, one a line, as
+// its help shows them; the man pages use it too.
+func ExitCodesHelp(cmd *cobra.Command) string { return exitCodesOf(cmd) }
+
 // exitCodesOf renders the exit codes that apply to cmd.
 func exitCodesOf(cmd *cobra.Command) string {
 	codes := sendExitCodes

@@ -231,7 +231,7 @@ type outcome struct {
 	err error
 	// note ends the failure line, e.g. where the message was spooled.
 	note string
-	// shown is false for a batch member whose failure is the batch's own,
+	// hidden is set for a batch member whose failure is the batch's own,
 	// already printed once for the batch.
 	hidden bool
 }
