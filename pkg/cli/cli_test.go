@@ -82,7 +82,7 @@ func TestSendTextExact(t *testing.T) {
 		t.Fatalf("stored %d", len(msgs))
 	}
 	var c struct{ Text string }
-	_ = json.Unmarshal(msgs[0].Content, &c)
+	mustJSON(t, msgs[0].Content, &c)
 	if c.Text != text {
 		t.Errorf("stored %q, want %q", c.Text, text)
 	}
@@ -96,7 +96,7 @@ func TestSendTextFromStdinWithMentions(t *testing.T) {
 	r := e.Run("disk 93%\n", "send-text", "--to", "user:ou_u1", "--text-file", "-", "--at", "ou_u1", "--at", "all")
 	r.Expect(t, 0)
 	var c struct{ Text string }
-	_ = json.Unmarshal(e.Srv.Messages()[0].Content, &c)
+	mustJSON(t, e.Srv.Messages()[0].Content, &c)
 	if c.Text != "disk 93%\n<at user_id=\"ou_u1\"></at> <at user_id=\"all\">所有人</at>" {
 		t.Errorf("text %q", c.Text)
 	}
@@ -142,7 +142,7 @@ func TestSendCardSources(t *testing.T) {
 			t.Fatalf("%s: nothing stored", tc.name)
 		}
 		var c map[string]any
-		_ = json.Unmarshal(msgs[len(msgs)-1].Content, &c)
+		mustJSON(t, msgs[len(msgs)-1].Content, &c)
 		if msgs[len(msgs)-1].MsgType != "interactive" || !tc.check(c) {
 			t.Errorf("%s: stored %s", tc.name, msgs[len(msgs)-1].Content)
 		}
@@ -154,7 +154,7 @@ func TestPushDashboard(t *testing.T) {
 	r := e.Run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales", "--content-file", "../../examples/dashboard/summary.md")
 	r.Expect(t, 0)
 	var c map[string]any
-	_ = json.Unmarshal(e.Srv.Messages()[0].Content, &c)
+	mustJSON(t, e.Srv.Messages()[0].Content, &c)
 	btn := dig(c, "body", "elements", 2)
 	if dig(c, "schema") != "2.0" || dig(c, "header", "title", "content") != "每日销售看板" || dig(btn, "type") != "primary" ||
 		dig(btn, "behaviors", 0, "default_url") != "https://bi.example.com/sales" || dig(btn, "text", "content") != "查看详情" {
@@ -248,7 +248,7 @@ func TestSeveralRecipientsOneFails(t *testing.T) {
 	byRecipient := map[string]map[string]any{}
 	for _, l := range logLines {
 		var m map[string]any
-		_ = json.Unmarshal([]byte(l), &m)
+		mustJSON(t, []byte(l), &m)
 		byRecipient[fmt.Sprint(m["recipient"])] = m
 	}
 	failed := byRecipient["oc_nobot"]
@@ -498,7 +498,7 @@ func TestDryRunShowsEveryRequestMasked(t *testing.T) {
 		Headers     map[string]string
 		Body        struct{ ReceiveID, MsgType, Content, UUID string } `json:"body"`
 	}
-	_ = json.Unmarshal([]byte(reqs[1]), &req)
+	mustJSON(t, []byte(reqs[1]), &req)
 	if req.Method != "POST" || req.URL != e.Srv.URL+"/open-apis/im/v1/messages?receive_id_type=open_id" ||
 		req.Headers["Authorization"] != "Bearer ****" || !strings.HasPrefix(req.Body.UUID, "daily-1-") {
 		t.Errorf("request %s", reqs[1])

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
@@ -34,3 +35,11 @@ func runInProcess(e *env, inv clitest.Invocation) int {
 }
 
 var lines = clitest.Lines
+
+// mustJSON decodes data into v or fails the test.
+func mustJSON[T ~[]byte | ~string](t *testing.T, data T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		t.Fatalf("%v: %.300s", err, data)
+	}
+}

@@ -329,7 +329,7 @@ func TestNotifyOnFailure(t *testing.T) {
 		t.Fatalf("stored %+v", msgs)
 	}
 	var c struct{ Text string }
-	_ = json.Unmarshal(msgs[0].Content, &c)
+	mustJSON(t, msgs[0].Content, &c)
 	if !strings.Contains(c.Text, "send-text failed") || !strings.Contains(c.Text, "oc_nobot") || !strings.Contains(c.Text, "230002") || !strings.Contains(c.Text, "log_id") {
 		t.Errorf("alert %q", c.Text)
 	}
