@@ -4,6 +4,19 @@
 // the Engine sends it (workers, rate limits, retries' results) and records
 // each outcome (spool, log line, results, alert); DryRun prints it; Preview
 // draws it. Every decision about a failure asks feishu.Classify.
+//
+// Where things plug in:
+//   - A new kind of message (an image or file uploaded then sent, a
+//     rich-text post, an update in place, a reply) is a Mode: NewPlan
+//     prepares its request (validated before anything is sent), Engine.send
+//     sends it, and DryRun and Preview need nothing new. An upload a message
+//     depends on goes through Sender.AttachImage, which each Sender answers
+//     its own way.
+//   - A write-ahead spool is a Recorder: Before puts the job on disk ahead
+//     of its first attempt, After removes it once accepted (or keeps it,
+//     as Spooler does now for transient failures).
+//   - A command builds a Selection, resolves it, plans and delivers; flush
+//     builds its plan from the spool and runs it through Engine.Flush.
 package delivery
 
 import (
