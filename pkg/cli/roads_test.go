@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
@@ -58,4 +59,15 @@ func TestSecretsMaskedInErrors(t *testing.T) {
 	if strings.Contains(r.ErrOut, testAppSecret) || !strings.Contains(r.ErrOut, "send to oc_**** failed") {
 		t.Errorf("stderr %q", r.ErrOut)
 	}
+}
+
+// TestDryRunGolden: what a dry run prints for a card, pretty-printed in the
+// golden file (go test ./pkg/cli -run DryRunGolden -update rewrites it).
+func TestDryRunGolden(t *testing.T) {
+	e := newEnv(t)
+	cardFile := e.File("card.json", `{"schema": "2.0", "header": {"title": {"tag": "plain_text", "content": "Backup done"}, "template": "green"},
+  "body": {"elements": [{"tag": "markdown", "content": "**42 GB** in 3m12s"}]}}`)
+	r := e.Run("", "--dry-run", "--base-url", "https://open.feishu.cn", "send-card", "--to", "oc_a", "--card-file", cardFile, "--uuid", "backup-1")
+	r.Expect(t, 0)
+	clitest.Golden(t, filepath.Join("testdata", "dry-run-card.golden"), []byte(r.Out))
 }
