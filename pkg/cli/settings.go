@@ -330,9 +330,12 @@ func envHelp() string {
 // value came from: nothing has been sent.
 func (f *Factory) resolveSettings() (*Settings, error) {
 	g, env := f.flags, f.Getenv
-	cfgPath, explicit := first(g.get("config"), env("FEISHU_PUSH_CONFIG")), true
+	cfgPath, explicit, cfgFrom := g.get("config"), true, ""
 	if cfgPath == "" {
-		cfgPath, explicit = defaultConfigPath(env), false
+		cfgPath, cfgFrom = env("FEISHU_PUSH_CONFIG"), "FEISHU_PUSH_CONFIG: "
+	}
+	if cfgPath == "" {
+		cfgPath, explicit, cfgFrom = defaultConfigPath(env), false, ""
 	}
 	profile := profileRef{name: g.get("profile"), from: "--profile"}
 	if profile.name == "" {
@@ -340,7 +343,7 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 	}
 	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
 	if err != nil {
-		return nil, &UsageError{Err: err}
+		return nil, usageErrorf("%s%w", cfgFrom, err)
 	}
 	if g.get("base-url") != "" && g.get("domain") != "" {
 		return nil, usageErrorf("--base-url and --domain both given; use one")
