@@ -158,7 +158,8 @@ success, one line on stderr per failure, a JSON log line per message with
 
 Settings come from flags, then the environment, then the config file, then
 defaults. Secrets belong in the environment or a file, not in argv.
-Environment:
+
+Environment (see --help of each flag):
 ` + envHelp() + `
 `,
 		Version:       versionLine(),
