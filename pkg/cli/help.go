@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -140,9 +141,13 @@ Exit status:
 {{exitCodes .}}
 `
 
+// addTemplateFuncs registers the help's functions with cobra, once: its
+// table is global.
+var addTemplateFuncs = sync.OnceFunc(func() { cobra.AddTemplateFunc("exitCodes", exitCodesOf) })
+
 // setHelp installs the help layout on root and its commands.
 func setHelp(root *cobra.Command) {
-	cobra.AddTemplateFunc("exitCodes", exitCodesOf)
+	addTemplateFuncs()
 	root.SetHelpTemplate(helpTemplate)
 	root.SetUsageTemplate("Usage:\n  {{.UseLine}}\nRun '{{.CommandPath}} --help' for more.\n")
 	root.SetVersionTemplate("{{.Version}}\n")
