@@ -49,6 +49,7 @@ type sendRun struct {
 	client  *feishu.Client
 	sender  delivery.Sender
 	engine  *delivery.Engine // nil unless really sending
+	preview bool
 }
 
 // startSend resolves the settings and the audience of a sending command,
@@ -58,7 +59,7 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &sendRun{f: f, s: s, command: command}
+	r := &sendRun{f: f, s: s, command: command, preview: o.preview != nil}
 	if o.preview == nil && !s.DryRun && s.MetricsFile != "" {
 		f.metrics = &metricsRun{command: command, start: time.Now(), settings: s}
 	}
@@ -100,6 +101,9 @@ func (r *sendRun) plan(msg feishu.Message) (*delivery.Plan, error) {
 // within --deadline, logged to --log-file.
 func (r *sendRun) deliver(ctx context.Context, p *delivery.Plan) error {
 	s := r.s
+	if r.preview {
+		return r.sender.Deliver(ctx, p) // a page: no alert to check
+	}
 	notifier, err := r.f.notifier(s, r.client)
 	if err != nil {
 		return err
