@@ -67,7 +67,8 @@ Secrets come from the environment or files: FEISHU_ENCRYPT_KEY (or
 FEISHU_ENCRYPT_KEY_FILE, --encrypt-key-file), FEISHU_VERIFICATION_TOKEN
 (or FEISHU_VERIFICATION_TOKEN_FILE, --verification-token-file). They are
 never logged and handlers do not inherit them.
-` + exitCodesHelp,
+`,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		Example: `  feishu-push listen --addr 0.0.0.0:8080 --state-dir /var/lib/feishu-push \
       --on approval_instance='./approval-sync.sh' \
       --on card.action.trigger='./alert-button.sh'
@@ -119,21 +120,11 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 	if opts.Workers < 1 || opts.MaxAttempts < 1 || opts.HandlerTimeout <= 0 || opts.CardTimeout <= 0 || opts.RetryBackoff <= 0 || opts.MaxSkew <= 0 {
 		return usageErrorf("--workers, --max-attempts, --handler-timeout, --card-timeout, --retry-backoff and --max-skew must be positive")
 	}
-	encryptKey, err := resolveSecret([]secretSource{
-		{value: opts.EncryptKey},
-		{file: opts.EncryptKeyFile, name: "--encrypt-key-file"},
-		{value: env("FEISHU_ENCRYPT_KEY")},
-		{file: env("FEISHU_ENCRYPT_KEY_FILE"), name: "FEISHU_ENCRYPT_KEY_FILE"},
-	})
+	encryptKey, err := listenSecret(opts.EncryptKey, opts.EncryptKeyFile, "--encrypt-key-file", "FEISHU_ENCRYPT_KEY", env)
 	if err != nil {
 		return err
 	}
-	token, err := resolveSecret([]secretSource{
-		{value: opts.VerificationToken},
-		{file: opts.VerificationTokenFile, name: "--verification-token-file"},
-		{value: env("FEISHU_VERIFICATION_TOKEN")},
-		{file: env("FEISHU_VERIFICATION_TOKEN_FILE"), name: "FEISHU_VERIFICATION_TOKEN_FILE"},
-	})
+	token, err := listenSecret(opts.VerificationToken, opts.VerificationTokenFile, "--verification-token-file", "FEISHU_VERIFICATION_TOKEN", env)
 	if err != nil {
 		return err
 	}
@@ -220,4 +211,21 @@ func runLongConnection(ctx context.Context, l *listen.Listener, s *Settings, log
 		return &UsageError{Err: err}
 	}
 	return err
+}
+
+// listenSecret resolves one of the listener's secrets: the flag's value,
+// then the file its file flag names, then the environment variable envName,
+// then the file that envName_FILE names.
+func listenSecret(flagVal, file, fileFlag, envName string, env func(string) string) (string, error) {
+	switch {
+	case flagVal != "":
+		return flagVal, nil
+	case file != "":
+		return readSecretFile(value{text: file, from: fileFlag})
+	case env(envName) != "":
+		return env(envName), nil
+	case env(envName+"_FILE") != "":
+		return readSecretFile(value{text: env(envName + "_FILE"), from: envName + "_FILE"})
+	}
+	return "", nil
 }

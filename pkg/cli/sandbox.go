@@ -23,6 +23,10 @@ type SandboxOptions struct {
 	f          *Factory
 	Addr       string
 	RateLimits bool
+	// AppID, AppSecret and WebhookSecret are the global flags of the same
+	// name: the credentials the fake accepts. JSON prints messages as JSON.
+	AppID, AppSecret, WebhookSecret string
+	JSON                            bool
 	// CallbackURL, EncryptKey and VerificationToken describe a listener
 	// (feishu-push listen) the sandbox sends events and card clicks to.
 	CallbackURL       string
@@ -32,7 +36,7 @@ type SandboxOptions struct {
 	Ready func(baseURL string)
 }
 
-func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
+func newSandboxCmd(f *Factory) *cobra.Command {
 	opts := &SandboxOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -52,15 +56,15 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 		Example: `  feishu-push sandbox --addr 127.0.0.1:9800 &
   export FEISHU_BASE_URL=http://127.0.0.1:9800 FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
   feishu-push send-text --to oc_demo --text hello`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
+			opts.AppID, opts.AppSecret = f.flags.get("app-id"), f.flags.get("app-secret")
+			opts.WebhookSecret, opts.JSON = f.flags.get("webhook-secret"), f.flags.bool("json")
 			return runSandbox(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "address to listen on")
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "`ADDR`ess to listen on, host:port")
 	cmd.Flags().BoolVar(&opts.RateLimits, "rate-limits", false, "enforce Feishu's documented rate limits (50/s, 1000/min per app; 5/s per chat or user; 5/s, 100/min per webhook)")
 	cmd.Flags().StringVar(&opts.CallbackURL, "callback-url", "", "send events and card button clicks to this listener (feishu-push listen)")
 	cmd.Flags().StringVar(&opts.EncryptKey, "encrypt-key", "", "encrypt and sign what goes to --callback-url with this key")
@@ -69,7 +73,7 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 }
 
 func runSandbox(ctx context.Context, opts *SandboxOptions) error {
-	f, g := opts.f, opts.f.Globals
+	f, g := opts.f, opts
 	appID, secret := first(g.AppID, feishutest.DefaultAppID), first(g.AppSecret, feishutest.DefaultAppSecret)
 	var mu sync.Mutex // one message printed at a time
 	fopts := []feishutest.Option{

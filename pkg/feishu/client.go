@@ -150,9 +150,6 @@ func New(opts ...Option) *Client {
 	return c
 }
 
-// BaseURL returns the API base URL in use.
-func (c *Client) BaseURL() string { return c.baseURL }
-
 // NormalizeBaseURL checks an API base URL and strips a trailing "/" or
 // "/open-apis", so that "https://open.feishu.cn/open-apis/" is accepted.
 func NormalizeBaseURL(s string) (string, error) {
