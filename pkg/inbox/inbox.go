@@ -47,9 +47,10 @@ type config struct{ events *feishutest.EventSender }
 func WithListener(s *feishutest.EventSender) Option { return func(c *config) { c.events = s } }
 
 // New returns a handler that serves the inbox at /, its JSON at
-// /api/messages (?locale=en_us draws multilingual cards in that language), uploaded images at /api/images/KEY, events and card
-// clicks at /api/events and /api/callback, and passes everything else (the
-// Open API) to fake.
+// /api/messages (?locale=en_us draws multilingual cards in English),
+// uploaded images at /api/images/KEY, events and card clicks at
+// /api/events and /api/callback, and passes everything else (the Open
+// API) to fake.
 func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 	var cfg config
 	for _, o := range opts {
