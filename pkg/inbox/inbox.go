@@ -30,6 +30,9 @@ type Message struct {
 	// Toast is what the listener answered to the last button click on
 	// this card, if it showed a toast.
 	Toast *feishutest.Toast `json:"toast,omitempty"`
+	// Locales lists the languages a multilingual card offers, zh_cn
+	// first; HTML is drawn in the one asked for with ?locale=.
+	Locales []string `json:"locales,omitempty"`
 }
 
 // Option configures the inbox.
@@ -44,9 +47,10 @@ type config struct{ events *feishutest.EventSender }
 func WithListener(s *feishutest.EventSender) Option { return func(c *config) { c.events = s } }
 
 // New returns a handler that serves the inbox at /, its JSON at
-// /api/messages, uploaded images at /api/images/KEY, events and card
-// clicks at /api/events and /api/callback, and passes everything else (the
-// Open API) to fake.
+// /api/messages (?locale=en_us draws multilingual cards in English),
+// uploaded images at /api/images/KEY, events and card clicks at
+// /api/events and /api/callback, and passes everything else (the Open
+// API) to fake.
 func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 	var cfg config
 	for _, o := range opts {
@@ -109,7 +113,7 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 		b, _ := static.ReadFile("static/index.html")
 		page := strings.Replace(string(b), "/*CARD_CSS*/", render.CSS(), 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", render.CSP)
 		_, _ = w.Write([]byte(page))
 	})
 	mux.Handle("GET /static/", http.FileServerFS(static))
@@ -118,17 +122,17 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /api/messages", func(w http.ResponseWriter, r *http.Request) {
 		msgs := fake.Messages()
 		out := make([]Message, len(msgs))
-		drawn := draw(fake, msgs, r.URL.Query().Get("locale"))
+		drawn := draw(fake, msgs, requestLocale(r))
 		toastMu.Lock()
 		for i, m := range msgs {
-			out[i] = Message{Message: m, HTML: drawn[i], Toast: toasts[m.Seq]}
+			out[i] = Message{Message: m, HTML: drawn[i], Toast: toasts[m.Seq], Locales: messageLocales(m.MsgType, m.Content)}
 		}
 		toastMu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		_ = enc.Encode(map[string]any{"messages": out})
+		_ = enc.Encode(map[string]any{"messages": out, "locales": allLocales(out)})
 	})
 	mux.HandleFunc("GET /api/images/{key}", func(w http.ResponseWriter, r *http.Request) {
 		for _, img := range fake.Images() {

@@ -29,5 +29,25 @@ func draw(fake *feishutest.Fake, msgs []feishutest.Message, locale string) []str
 			list[i].Edits = append(list[i].Edits, render.Edit{Time: e.Time, Previous: e.Previous})
 		}
 	}
-	return render.Messages(list, opts)
+	return drawAll(list, opts)
+}
+
+// renderMessages draws the whole list; a variable so a test can make
+// drawing fail.
+var renderMessages = render.Messages
+
+// drawAll draws the list with its lives (threads, quotes, edits). The
+// renderer already recovers per message; should drawing the list fail as a
+// whole, each message is drawn on its own instead (drawSafe), so one bad
+// message never takes /api/messages down.
+func drawAll(list []render.Stored, opts render.Options) (out []string) {
+	defer func() {
+		if recover() != nil {
+			out = make([]string, len(list))
+			for i, m := range list {
+				out[i] = drawSafe(m.MsgType, m.Content, opts)
+			}
+		}
+	}()
+	return renderMessages(list, opts)
 }

@@ -1,6 +1,7 @@
 // The inbox: poll /api/messages and draw what is new or changed, newest
 // first. Callback buttons (data-callback) send a card click to the
-// listener; the form sends events.
+// listener; the form sends events. The language switch redraws
+// multilingual cards in the chosen locale (?locale=, drawn by the server).
 (function () {
   "use strict";
   var list = document.getElementById("messages");
@@ -11,6 +12,41 @@
   document.getElementById("base").textContent = location.origin;
   var only = new URLSearchParams(location.search).get("seq"); // ?seq=N shows one message
   var drawn = {}; // seq -> html drawn
+  var langBox = document.getElementById("lang");
+  var langSel = document.getElementById("locale");
+  var names = { zh_cn: "简体中文", en_us: "English", ja_jp: "日本語", zh_hk: "繁體中文（香港）", zh_tw: "繁體中文（台灣）" };
+  var locale = new URLSearchParams(location.search).get("locale") || "";
+  if (!/^[a-z]{2}_[a-z]{2}$/.test(locale)) locale = "";
+  if (!locale) { try { locale = localStorage.getItem("fp-locale") || ""; } catch (err) { locale = ""; } }
+  var offered = ""; // the switch's options, joined
+
+  // langs fills the switch with the languages the messages offer (zh_cn
+  // always) and shows it once some message offers more than one.
+  function langs(list) {
+    list = list && list.length ? list : ["zh_cn"];
+    if (locale && list.indexOf(locale) < 0) list = list.concat([locale]);
+    var key = list.join(",");
+    if (key === offered) return;
+    offered = key;
+    langSel.textContent = "";
+    for (var i = 0; i < list.length; i++) {
+      var o = el("option", "", names[list[i]] ? names[list[i]] + " (" + list[i] + ")" : list[i]);
+      o.value = list[i];
+      langSel.appendChild(o);
+    }
+    langSel.value = locale || "zh_cn";
+    langBox.hidden = list.length < 2;
+  }
+  langSel.addEventListener("change", function () {
+    locale = langSel.value === "zh_cn" ? "" : langSel.value;
+    try { if (locale) localStorage.setItem("fp-locale", locale); else localStorage.removeItem("fp-locale"); } catch (err) { /* private mode */ }
+    var q = new URLSearchParams(location.search);
+    if (locale) q.set("locale", locale); else q.delete("locale");
+    var qs = q.toString();
+    history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+    document.body.dataset.locale = langSel.value;
+    refresh();
+  });
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -37,6 +73,7 @@
     meta.appendChild(el("span", "to", m.mode === "app" ? m.receive_id_type + ": " + m.receive_id : "group webhook"));
     meta.appendChild(el("span", "type", m.msg_type));
     if (m.message_id) meta.appendChild(el("span", "id", m.message_id));
+    if (m.locales && m.locales.length > 1) meta.appendChild(el("span", "langs", m.locales.join(" · ")));
     var toggle = el("button", "toggle", "JSON");
     meta.appendChild(toggle);
     li.appendChild(meta);
@@ -75,7 +112,7 @@
         li.dataset.clicked = res.error ? "error" : "ok";
       })
       .catch(function (err) { toast("error", String(err)); })
-      .then(function () { btn.classList.remove("fp-btn-busy"); refresh(true); });
+      .then(function () { btn.classList.remove("fp-btn-busy"); refresh(); });
   });
 
   var form = document.getElementById("event-form");
@@ -100,13 +137,16 @@
       .catch(function (err) { toast("error", String(err)); });
   });
 
-  var timer;
-  function refresh(once) {
+  var timer, gen = 0;
+  function refresh() {
     clearTimeout(timer);
-    fetch("/api/messages", { cache: "no-store" })
+    var mine = ++gen, asked = locale;
+    fetch("/api/messages" + (asked ? "?locale=" + encodeURIComponent(asked) : ""), { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         live.classList.remove("off");
+        if (mine !== gen || asked !== locale) return; // a newer refresh draws
+        langs(data.locales);
         var msgs = data.messages || [];
         count.textContent = msgs.length + (msgs.length === 1 ? " message" : " messages");
         for (var i = 0; i < msgs.length; i++) {
@@ -120,10 +160,11 @@
           drawn[m.seq] = sig;
         }
         empty.hidden = msgs.length > 0;
+        document.body.dataset.locale = locale || "zh_cn";
         document.body.dataset.ready = "true";
       })
       .catch(function () { live.classList.add("off"); })
-      .then(function () { timer = setTimeout(refresh, 1000); });
+      .then(function () { if (mine === gen) timer = setTimeout(refresh, 1000); });
   }
   refresh();
 })();
