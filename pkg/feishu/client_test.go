@@ -237,8 +237,10 @@ func TestPermanentErrorsAreNotRetried(t *testing.T) {
 
 func TestRetriesStopAtBudget(t *testing.T) {
 	srv := feishutest.NewServer(t)
-	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
-	c, sl := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: time.Second}))
+	policy := feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: time.Second}
+	// Every attempt the policy allows fails; one more would succeed.
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: policy.Retries + 1, Status: 500})
+	c, sl := newAppClient(t, srv, feishu.WithRetryPolicy(policy))
 	_, resp, err := send(t, c, "oc_chat", feishu.TextMessage("hi"), "u")
 	if err == nil || resp.Attempts != 3 || len(sl.waits) != 2 {
 		t.Errorf("err = %v, attempts = %d, waits = %d; want failure after 3 attempts", err, resp.Attempts, len(sl.waits))
@@ -264,9 +266,11 @@ func TestRateLimitRepeatsWithinMaxWait(t *testing.T) {
 	if err != nil || resp.Attempts != 7 || len(sl.waits) != 6 {
 		t.Errorf("err = %v, attempts = %d, waits = %v; want success on the 7th attempt", err, resp.Attempts, sl.waits)
 	}
-	// MaxWait still bounds it.
-	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 100, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
-	c2, sl2 := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 5 * time.Second}))
+	// MaxWait still bounds it: 5 s of one-second resets are five waits, so
+	// six attempts, all limited; a seventh would succeed.
+	policy := feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 5 * time.Second}
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: int(policy.MaxWait/time.Second) + 1, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
+	c2, sl2 := newAppClient(t, srv, feishu.WithRetryPolicy(policy))
 	if _, _, err := send(t, c2, "oc_chat", feishu.TextMessage("hi"), "u2"); err == nil || len(sl2.waits) != 5 {
 		t.Errorf("err = %v, waits = %d; want failure after 5 s of waiting", err, len(sl2.waits))
 	}
