@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -14,33 +13,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 const examples = "../../examples/dashboard/"
 
-func golden(t *testing.T, name string, got []byte) {
+// goldenJSON compares a card with testdata/<name>.golden, pretty-printed.
+func goldenJSON(t *testing.T, name string, got []byte) {
 	t.Helper()
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, got, "", "  "); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	pretty.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		os.WriteFile(path, pretty.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Errorf("%s differs from %s (go test -update to accept):\n%s", name, path, pretty.Bytes())
-	}
+	golden.JSON(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 var asOf = time.Date(2026, 11, 21, 18, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -208,7 +192,7 @@ func TestJSONExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sales.native.v2", out)
+	goldenJSON(t, "sales.native.v2", out)
 	lint(t, "sales.native.v2", out)
 	charts := elements(t, out, "chart")
 	if len(charts) != 1 || len(elements(t, out, "img")) != 0 {
@@ -236,7 +220,7 @@ func TestJSONExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, ver.name, out)
+		goldenJSON(t, ver.name, out)
 		lint(t, ver.name, out)
 		imgs := elements(t, out, "img")
 		if len(imgs) != 1 || string(imgs[0]["img_key"]) != `"img_v3_golden"` || len(elements(t, out, "chart")) != 0 {
@@ -286,7 +270,7 @@ func TestCSVExample(t *testing.T) {
 	if !bytes.Contains(out, []byte("显示前 10 行，共 20 行")) {
 		t.Error("no note about the rows left out")
 	}
-	golden(t, "stores.v2", out)
+	goldenJSON(t, "stores.v2", out)
 	lint(t, "stores.v2", out)
 	charts := elements(t, out, "chart")
 	if len(charts) != 1 {

@@ -1,16 +1,14 @@
 package render_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/render"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMarkdown(t *testing.T) {
 	for in, want := range map[string]string{
@@ -74,13 +72,7 @@ func TestExamplesGolden(t *testing.T) {
 			}
 		}
 		name := filepath.Join("testdata", strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))+".html")
-		if *update {
-			os.WriteFile(name, []byte(out+"\n"), 0o644)
-		}
-		want, _ := os.ReadFile(name)
-		if out+"\n" != string(want) {
-			t.Errorf("%s renders differently from %s (go test -update to accept)", f, name)
-		}
+		golden.Text(t, name, []byte(out+"\n"))
 	}
 }
 
