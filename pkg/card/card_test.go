@@ -163,9 +163,9 @@ func TestValidate(t *testing.T) {
 
 func TestExamplesRender(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "templates")
-	tmpls, _ := filepath.Glob(filepath.Join(dir, "*.tmpl"))
-	if len(tmpls) == 0 {
-		t.Fatal("no templates in examples/templates")
+	tmpls, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	if err != nil || len(tmpls) == 0 {
+		t.Fatalf("no templates in examples/templates (%v)", err)
 	}
 	for _, p := range tmpls {
 		src, err := os.ReadFile(p)
@@ -190,9 +190,15 @@ func TestExamplesRender(t *testing.T) {
 		}
 		goldenText(t, "example-"+strings.TrimSuffix(filepath.Base(p), ".tmpl"), out)
 	}
-	cards, _ := filepath.Glob(filepath.Join("..", "..", "examples", "cards", "*.json"))
+	cards, err := filepath.Glob(filepath.Join("..", "..", "examples", "cards", "*.json"))
+	if err != nil || len(cards) == 0 {
+		t.Fatalf("no cards in examples/cards (%v)", err)
+	}
 	for _, p := range cards {
-		b, _ := os.ReadFile(p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := card.Validate(b); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}

@@ -152,8 +152,13 @@ func TestTokenErrorsAreAuth(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.Code != tc.code || apiErr.Kind() != feishu.KindAuth || apiErr.LogID == "" {
 			t.Errorf("%s/%s: err = %v, want auth error %d with log id", tc.app, tc.secret, err, tc.code)
 		}
-		// A second message does not ask for a token again.
-		_, _, _ = send(t, c, "ou_b", feishu.TextMessage("x"), "")
+		// A second message does not ask for a token again: it fails with
+		// the same error.
+		_, _, err2 := send(t, c, "ou_b", feishu.TextMessage("x"), "")
+		var again *feishu.APIError
+		if !errors.As(err2, &again) || again.Code != tc.code || again.Kind() != feishu.KindAuth {
+			t.Errorf("%s/%s: second message: err = %v, want the same auth error %d", tc.app, tc.secret, err2, tc.code)
+		}
 	}
 	if n := srv.CountRequests(feishutest.EndpointToken); n != 2 {
 		t.Errorf("token requests = %d, want one per client", n)
@@ -410,14 +415,32 @@ func TestSizeLimits(t *testing.T) {
 
 func TestRedacted(t *testing.T) {
 	c := feishu.New(feishu.WithCredentials("cli_x", "app-s3cret"), feishu.WithWebhook("https://open.feishu.cn/open-apis/bot/v2/hook/hook-t0ken", "hook-s3cret"))
-	tokReq, _ := c.Auth.NewTenantTokenRequest()
-	hookReq, _ := c.Webhook.NewSendRequest(feishu.TextMessage("hi"))
-	msgReq, _ := c.Messages.NewCreateRequest(feishu.Recipient{IDType: "chat_id", ID: "oc_x"}, feishu.TextMessage("hi"), "")
-	for _, req := range []*feishu.Request{tokReq, hookReq, msgReq} {
-		b, _ := json.Marshal(req.Redacted())
+	tokReq, err := c.Auth.NewTenantTokenRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookReq, err := c.Webhook.NewSendRequest(feishu.TextMessage("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgReq, err := c.Messages.NewCreateRequest(feishu.Recipient{IDType: "chat_id", ID: "oc_x"}, feishu.TextMessage("hi"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each keeps what is not secret, so the redaction is not of everything.
+	for req, keep := range map[*feishu.Request][]string{tokReq: {"cli_x", "****"}, hookReq: {"hi", "****"}, msgReq: {"oc_x", "hi"}} {
+		b, err := json.Marshal(req.Redacted())
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, secret := range []string{"app-s3cret", "hook-t0ken", "hook-s3cret", feishu.Sign("hook-s3cret", time.Now().Unix())} {
 			if strings.Contains(string(b), secret) {
 				t.Errorf("%s shows %q", b, secret)
+			}
+		}
+		for _, k := range keep {
+			if !strings.Contains(string(b), k) {
+				t.Errorf("%s lost %q", b, k)
 			}
 		}
 	}

@@ -198,7 +198,10 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 	if n := srv.CountRequests(feishutest.EndpointFiles); n != 1 {
 		t.Errorf("%d uploads, want 1", n)
 	}
-	ireq, _ := c.Images.NewUploadRequest("chart.png", pngBytes)
+	ireq, err := c.Images.NewUploadRequest("chart.png", pngBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ikey, _, err := c.Images.Upload(ctx, ireq)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +210,10 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Keys Feishu never issued, and a file sent as the wrong msg_type.
-	opus, _ := c.Files.NewUploadRequest(feishu.FileUpload{Name: "v.opus", Data: []byte("OggS....")})
+	opus, err := c.Files.NewUploadRequest(feishu.FileUpload{Name: "v.opus", Data: []byte("OggS....")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	okey, _, err := c.Files.Upload(ctx, opus)
 	if err != nil {
 		t.Fatal(err)
@@ -244,24 +250,36 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 	}
 	srv2 := feishutest.NewServer(t, feishutest.WithWebhook("tok", ""))
 	c2, _ := newAppClient(t, srv2)
-	ireq2, _ := c2.Images.NewUploadRequest("chart.png", pngBytes)
+	ireq2, err := c2.Images.NewUploadRequest("chart.png", pngBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ikey2, _, err := c2.Images.Upload(ctx, ireq2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wc2 := feishu.New(feishu.WithWebhook(srv2.WebhookURL("tok"), ""))
-	wreq2, _ := wc2.Webhook.NewSendRequest(feishu.ImageMessage(ikey2))
+	wreq2, err := wc2.Webhook.NewSendRequest(feishu.ImageMessage(ikey2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := wc2.Webhook.Send(ctx, wreq2); err != nil {
 		t.Errorf("webhook image: %v", err)
 	}
-	freq, _ := wc2.Webhook.NewSendRequest(feishu.FileMessage(key))
+	freq, err := wc2.Webhook.NewSendRequest(feishu.FileMessage(key))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := wc2.Webhook.Send(ctx, freq); err == nil {
 		t.Error("webhook file accepted")
 	}
 }
 
 func sharedCard(text string) json.RawMessage {
-	card, _ := feishu.SharedCard(json.RawMessage(`{"elements":[{"tag":"markdown","content":"` + text + `"}]}`))
+	card, err := feishu.SharedCard(json.RawMessage(`{"elements":[{"tag":"markdown","content":"` + text + `"}]}`))
+	if err != nil {
+		panic(err) // a fixed card the tests share
+	}
 	return card
 }
 
@@ -301,7 +319,10 @@ func TestUpdateRecallReplyAgainstTheFake(t *testing.T) {
 		t.Errorf("fake has %+v", m)
 	}
 	unshared := sendCard(json.RawMessage(`{"elements":[]}`))
-	text, _, _ := send(t, c, "oc_board", feishu.TextMessage("hi"), "")
+	text, _, err := send(t, c, "oc_board", feishu.TextMessage("hi"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	user := srv.AddUserMessage("oc_board", "a user's").MessageID
 	recalled := sendCard(sharedCard("r"))
 	if _, err := recall(recalled); err != nil {
@@ -375,18 +396,27 @@ func TestUpdateRecallReplyAgainstTheFake(t *testing.T) {
 	if err != nil || r1.ParentID != user || r1.RootID != user || r1.ThreadID != "" || !strings.HasPrefix(r1.MessageID, "om_") {
 		t.Fatalf("reply: %+v %v", r1, err)
 	}
-	treq, _ := c.Messages.NewReplyRequest(r1.MessageID, feishu.TextMessage("done"), true, "done-1")
+	treq, err := c.Messages.NewReplyRequest(r1.MessageID, feishu.TextMessage("done"), true, "done-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	r2, _, err := c.Messages.Reply(ctx, treq)
 	if err != nil || !strings.HasPrefix(r2.ThreadID, "omt_") || r2.RootID != user {
 		t.Fatalf("thread reply: %+v %v", r2, err)
 	}
 	srv.DisableThreads("oc_flat")
 	flat := srv.AddUserMessage("oc_flat", "x").MessageID
-	freq, _ := c.Messages.NewReplyRequest(flat, feishu.TextMessage("x"), true, "")
+	freq, err := c.Messages.NewReplyRequest(flat, feishu.TextMessage("x"), true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.Messages.Reply(ctx, freq); !errors.Is(err, feishu.ErrThreadUnsupported) {
 		t.Errorf("thread in a flat chat: %v", err)
 	}
-	xreq, _ := c.Messages.NewReplyRequest(recalled, feishu.TextMessage("x"), false, "")
+	xreq, err := c.Messages.NewReplyRequest(recalled, feishu.TextMessage("x"), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.Messages.Reply(ctx, xreq); !errors.Is(err, feishu.ErrMessageRecalled) {
 		t.Errorf("reply to a recalled message: %v", err)
 	}

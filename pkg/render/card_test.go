@@ -161,7 +161,10 @@ func TestCorpusDraws(t *testing.T) {
 		t.Skipf("SKIP: no card corpus at %s (set CARDS_CORPUS)", dir)
 	}
 	for _, f := range valid {
-		b, _ := os.ReadFile(f)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		out := render.Card(b, render.Options{})
 		if strings.Contains(out, "fp-unknown") || strings.Contains(out, "could not be drawn") {
 			t.Errorf("%s: %s", filepath.Base(f), regexp.MustCompile(`fp-unknown">[^<]*`).FindAllString(out, -1))

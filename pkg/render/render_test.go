@@ -47,7 +47,10 @@ func TestNothingHostileSurvives(t *testing.T) {
 }
 
 func TestExamplesGolden(t *testing.T) {
-	files, _ := filepath.Glob("../../examples/cards/*.json")
+	files, err := filepath.Glob("../../examples/cards/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cards in examples/cards (%v)", err)
+	}
 	files = append(files, "../../pkg/dashboard/testdata/sales.v2.golden", "../../pkg/dashboard/testdata/sales.v1.golden",
 		"../../pkg/dashboard/testdata/sales.native.v2.golden")
 	for _, f := range files {
