@@ -4,34 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/card"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/<name>.golden, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// goldenText compares got byte for byte with testdata/<name>.golden: a
+// template's output is its text, whitespace included.
+func goldenText(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n got: %s\nwant: %s", name, path, got, want)
-	}
+	golden.Text(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func TestSimpleGolden(t *testing.T) {
@@ -47,7 +34,12 @@ func TestSimpleGolden(t *testing.T) {
 	if err := card.Validate(got); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "simple", got)
+	// Sent as is: compact, since a card's size counts against Feishu's limit.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, got); err != nil || !bytes.Equal(compact.Bytes(), got) {
+		t.Errorf("Simple.JSON is not compact JSON (%v):\n%s", err, got)
+	}
+	golden.JSON(t, filepath.Join("testdata", "simple.golden"), got)
 	if _, err := (card.Simple{Title: "x", Color: "pink"}).JSON(); err == nil || !strings.Contains(err.Error(), "blue, wathet") {
 		t.Errorf("unknown colour: err = %v", err)
 	}
@@ -103,7 +95,7 @@ func TestRenderEscapesForJSON(t *testing.T) {
 	if len(got.Elements) != 2 || got.Elements[1].Content != "**y**: 2000000" || got.Count != "1024" {
 		t.Errorf("got %+v", got)
 	}
-	golden(t, "render", out)
+	goldenText(t, "render", out)
 }
 
 func TestRenderErrors(t *testing.T) {
@@ -171,9 +163,9 @@ func TestValidate(t *testing.T) {
 
 func TestExamplesRender(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "templates")
-	tmpls, _ := filepath.Glob(filepath.Join(dir, "*.tmpl"))
-	if len(tmpls) == 0 {
-		t.Fatal("no templates in examples/templates")
+	tmpls, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	if err != nil || len(tmpls) == 0 {
+		t.Fatalf("no templates in examples/templates (%v)", err)
 	}
 	for _, p := range tmpls {
 		src, err := os.ReadFile(p)
@@ -196,11 +188,17 @@ func TestExamplesRender(t *testing.T) {
 		if err := card.Validate(out); err != nil {
 			t.Errorf("%s renders an invalid card: %v", p, err)
 		}
-		golden(t, "example-"+strings.TrimSuffix(filepath.Base(p), ".tmpl"), out)
+		goldenText(t, "example-"+strings.TrimSuffix(filepath.Base(p), ".tmpl"), out)
 	}
-	cards, _ := filepath.Glob(filepath.Join("..", "..", "examples", "cards", "*.json"))
+	cards, err := filepath.Glob(filepath.Join("..", "..", "examples", "cards", "*.json"))
+	if err != nil || len(cards) == 0 {
+		t.Fatalf("no cards in examples/cards (%v)", err)
+	}
 	for _, p := range cards {
-		b, _ := os.ReadFile(p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := card.Validate(b); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}

@@ -194,17 +194,29 @@ func TestCorpus(t *testing.T) {
 	if len(valid) == 0 {
 		t.Skipf("SKIP: no card corpus at %s (set CARDS_CORPUS)", dir)
 	}
+	read := func(f string) []byte {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	for _, f := range valid {
-		b, _ := os.ReadFile(f)
+		b := read(f)
 		for _, x := range card.Lint(b, card.App) {
 			if !x.Warning {
 				t.Errorf("%s: %v", filepath.Base(f), x)
 			}
 		}
 	}
+	// An unreadable rule-breaker would "fail" validation for the wrong
+	// reason, and a corpus without them would check nothing.
 	breakers, _ := filepath.Glob(filepath.Join(dir, "doc-rule-breakers", "*.json"))
+	if len(breakers) == 0 {
+		t.Errorf("the corpus at %s has no doc-rule-breakers", dir)
+	}
 	for _, f := range breakers {
-		b, _ := os.ReadFile(f)
+		b := read(f)
 		if card.Validate(b) == nil {
 			t.Errorf("%s: breaks a documented rule, yet passes", filepath.Base(f))
 		}

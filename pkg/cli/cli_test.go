@@ -295,10 +295,14 @@ func TestExitCodes(t *testing.T) {
 		}, ExitRejected, "230013"},
 		{"wrong secret", func(e *env) { e.Vars["FEISHU_APP_SECRET"] = "nope" }, ExitAuth, "10014"},
 		{"unknown app", func(e *env) { e.Vars["FEISHU_APP_ID"] = "cli_nope" }, ExitAuth, "10003"},
-		{"server errors", func(e *env) { e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 503}) }, ExitTransient, "HTTP 503"},
+		{"server errors", func(e *env) {
+			// Both attempts --retries 1 allows fail; a third would succeed.
+			e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 2, Status: 503})
+		}, ExitTransient, "HTTP 503"},
 		{"rate limited", func(e *env) {
-			// 99991400 is repeated while it lasts, within --retry-max-wait.
-			e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 429, Code: 99991400, Msg: "request trigger frequency limit",
+			// 99991400 is repeated while it lasts, within --retry-max-wait:
+			// a one-second reset is beyond 500ms, so one attempt only.
+			e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 1, Status: 429, Code: 99991400, Msg: "request trigger frequency limit",
 				Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
 		}, ExitTransient, "99991400"},
 		{"quota", func(e *env) {

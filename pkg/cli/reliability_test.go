@@ -444,7 +444,8 @@ func TestMetricsFile(t *testing.T) {
 		t.Fatalf("metrics %v", m)
 	}
 	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.Dir, "spool")
-	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
+	// Both attempts --retries 1 allows fail.
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 2, Status: 500})
 	e.Run("", "send-text", "--to", "oc_a", "--text", "x", "--retries", "1").Expect(t, ExitTransient)
 	m = readProm(t, prom)
 	if m["feishu_push_last_success_timestamp_seconds,command=send-text,job_name=send-text"] != okAt ||

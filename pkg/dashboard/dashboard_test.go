@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -14,33 +13,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 const examples = "../../examples/dashboard/"
 
-func golden(t *testing.T, name string, got []byte) {
+// goldenJSON compares a card with testdata/<name>.golden, pretty-printed.
+func goldenJSON(t *testing.T, name string, got []byte) {
 	t.Helper()
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, got, "", "  "); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	pretty.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		os.WriteFile(path, pretty.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Errorf("%s differs from %s (go test -update to accept):\n%s", name, path, pretty.Bytes())
-	}
+	golden.JSON(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 var asOf = time.Date(2026, 11, 21, 18, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -208,7 +192,7 @@ func TestJSONExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sales.native.v2", out)
+	goldenJSON(t, "sales.native.v2", out)
 	lint(t, "sales.native.v2", out)
 	charts := elements(t, out, "chart")
 	if len(charts) != 1 || len(elements(t, out, "img")) != 0 {
@@ -236,7 +220,7 @@ func TestJSONExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, ver.name, out)
+		goldenJSON(t, ver.name, out)
 		lint(t, ver.name, out)
 		imgs := elements(t, out, "img")
 		if len(imgs) != 1 || string(imgs[0]["img_key"]) != `"img_v3_golden"` || len(elements(t, out, "chart")) != 0 {
@@ -286,7 +270,7 @@ func TestCSVExample(t *testing.T) {
 	if !bytes.Contains(out, []byte("显示前 10 行，共 20 行")) {
 		t.Error("no note about the rows left out")
 	}
-	golden(t, "stores.v2", out)
+	goldenJSON(t, "stores.v2", out)
 	lint(t, "stores.v2", out)
 	charts := elements(t, out, "chart")
 	if len(charts) != 1 {
@@ -426,24 +410,41 @@ func TestBadData(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	tab, _ := dashboard.ParseCSV("d.csv", []byte("门店,销售额\n朝阳,100\n海淀,n/a\n"))
-	for spec, want := range map[string]string{
-		"总额=销售额:sum":  `d.csv:3:2: --kpi "总额=销售额:sum": "n/a" in column "销售额" is not a number`,
-		"总额=营业额:sum":  `no column "营业额" (columns: 门店, 销售额)`,
-		"总额=销售额:mean": `unknown aggregate "mean"`,
-		"总额":          "want Label=COLUMN:sum|avg|max|min|last",
+	tab, err := dashboard.ParseCSV("d.csv", []byte("门店,销售额\n朝阳,100\n海淀,n/a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A mistake in the data is a *dashboard.Error that names the file (and
+	// the cell when there is one); a malformed --kpi is not about the file.
+	for _, tc := range []struct {
+		spec, want string
+		inData     bool
+		line, col  int
+	}{
+		{"总额=销售额:sum", `d.csv:3:2: --kpi "总额=销售额:sum": "n/a" in column "销售额" is not a number`, true, 3, 2},
+		{"总额=营业额:sum", `no column "营业额" (columns: 门店, 销售额)`, true, 0, 0},
+		{"总额=销售额:mean", `unknown aggregate "mean"`, false, 0, 0},
+		{"总额", "want Label=COLUMN:sum|avg|max|min|last", false, 0, 0},
 	} {
-		var de *dashboard.Error
-		_, err := dashboard.DeriveKPI(tab, spec, "d.csv")
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("--kpi %s: err = %v, want %q", spec, err, want)
+		_, err := dashboard.DeriveKPI(tab, tc.spec, "d.csv")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--kpi %s: err = %v, want %q", tc.spec, err, tc.want)
+			continue
 		}
-		_ = errors.As(err, &de)
+		var de *dashboard.Error
+		if got := errors.As(err, &de); got != tc.inData {
+			t.Errorf("--kpi %s: a *dashboard.Error: %v, want %v (%v)", tc.spec, got, tc.inData, err)
+		} else if got && (de.File != "d.csv" || de.Line != tc.line || de.Col != tc.col) {
+			t.Errorf("--kpi %s: error at %s:%d:%d, want d.csv:%d:%d", tc.spec, de.File, de.Line, de.Col, tc.line, tc.col)
+		}
 	}
 	if _, err := dashboard.DeriveChart(tab, "bar", "门店", []string{"销售额"}, "d.csv"); err == nil || !strings.Contains(err.Error(), "d.csv:3:2") {
 		t.Errorf("chart of a bad column: %v", err)
 	}
-	tab, _ = dashboard.ParseCSV("d.csv", []byte("门店,销售额,订单数\n朝阳,100,1\n海淀,200,2\n"))
+	tab, err = dashboard.ParseCSV("d.csv", []byte("门店,销售额,订单数\n朝阳,100,1\n海淀,200,2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := dashboard.DeriveChart(tab, "pie", "门店", []string{"销售额", "订单数"}, "d.csv"); err == nil || !strings.Contains(err.Error(), "--chart-y 销售额,订单数: a pie chart takes one series") {
 		t.Errorf("pie of two columns: %v", err)
 	}

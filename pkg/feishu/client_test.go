@@ -152,8 +152,13 @@ func TestTokenErrorsAreAuth(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.Code != tc.code || apiErr.Kind() != feishu.KindAuth || apiErr.LogID == "" {
 			t.Errorf("%s/%s: err = %v, want auth error %d with log id", tc.app, tc.secret, err, tc.code)
 		}
-		// A second message does not ask for a token again.
-		_, _, _ = send(t, c, "ou_b", feishu.TextMessage("x"), "")
+		// A second message does not ask for a token again: it fails with
+		// the same error.
+		_, _, err2 := send(t, c, "ou_b", feishu.TextMessage("x"), "")
+		var again *feishu.APIError
+		if !errors.As(err2, &again) || again.Code != tc.code || again.Kind() != feishu.KindAuth {
+			t.Errorf("%s/%s: second message: err = %v, want the same auth error %d", tc.app, tc.secret, err2, tc.code)
+		}
 	}
 	if n := srv.CountRequests(feishutest.EndpointToken); n != 2 {
 		t.Errorf("token requests = %d, want one per client", n)
@@ -237,8 +242,10 @@ func TestPermanentErrorsAreNotRetried(t *testing.T) {
 
 func TestRetriesStopAtBudget(t *testing.T) {
 	srv := feishutest.NewServer(t)
-	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
-	c, sl := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: time.Second}))
+	policy := feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: time.Second}
+	// Every attempt the policy allows fails; one more would succeed.
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: policy.Retries + 1, Status: 500})
+	c, sl := newAppClient(t, srv, feishu.WithRetryPolicy(policy))
 	_, resp, err := send(t, c, "oc_chat", feishu.TextMessage("hi"), "u")
 	if err == nil || resp.Attempts != 3 || len(sl.waits) != 2 {
 		t.Errorf("err = %v, attempts = %d, waits = %d; want failure after 3 attempts", err, resp.Attempts, len(sl.waits))
@@ -264,9 +271,11 @@ func TestRateLimitRepeatsWithinMaxWait(t *testing.T) {
 	if err != nil || resp.Attempts != 7 || len(sl.waits) != 6 {
 		t.Errorf("err = %v, attempts = %d, waits = %v; want success on the 7th attempt", err, resp.Attempts, sl.waits)
 	}
-	// MaxWait still bounds it.
-	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 100, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
-	c2, sl2 := newAppClient(t, srv, feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 5 * time.Second}))
+	// MaxWait still bounds it: 5 s of one-second resets are five waits, so
+	// six attempts, all limited; a seventh would succeed.
+	policy := feishu.RetryPolicy{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 5 * time.Second}
+	srv.Inject(feishutest.Fault{Endpoint: "messages", Times: int(policy.MaxWait/time.Second) + 1, Status: 429, Code: 99991400, Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
+	c2, sl2 := newAppClient(t, srv, feishu.WithRetryPolicy(policy))
 	if _, _, err := send(t, c2, "oc_chat", feishu.TextMessage("hi"), "u2"); err == nil || len(sl2.waits) != 5 {
 		t.Errorf("err = %v, waits = %d; want failure after 5 s of waiting", err, len(sl2.waits))
 	}
@@ -406,14 +415,32 @@ func TestSizeLimits(t *testing.T) {
 
 func TestRedacted(t *testing.T) {
 	c := feishu.New(feishu.WithCredentials("cli_x", "app-s3cret"), feishu.WithWebhook("https://open.feishu.cn/open-apis/bot/v2/hook/hook-t0ken", "hook-s3cret"))
-	tokReq, _ := c.Auth.NewTenantTokenRequest()
-	hookReq, _ := c.Webhook.NewSendRequest(feishu.TextMessage("hi"))
-	msgReq, _ := c.Messages.NewCreateRequest(feishu.Recipient{IDType: "chat_id", ID: "oc_x"}, feishu.TextMessage("hi"), "")
-	for _, req := range []*feishu.Request{tokReq, hookReq, msgReq} {
-		b, _ := json.Marshal(req.Redacted())
+	tokReq, err := c.Auth.NewTenantTokenRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookReq, err := c.Webhook.NewSendRequest(feishu.TextMessage("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgReq, err := c.Messages.NewCreateRequest(feishu.Recipient{IDType: "chat_id", ID: "oc_x"}, feishu.TextMessage("hi"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each keeps what is not secret, so the redaction is not of everything.
+	for req, keep := range map[*feishu.Request][]string{tokReq: {"cli_x", "****"}, hookReq: {"hi", "****"}, msgReq: {"oc_x", "hi"}} {
+		b, err := json.Marshal(req.Redacted())
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, secret := range []string{"app-s3cret", "hook-t0ken", "hook-s3cret", feishu.Sign("hook-s3cret", time.Now().Unix())} {
 			if strings.Contains(string(b), secret) {
 				t.Errorf("%s shows %q", b, secret)
+			}
+		}
+		for _, k := range keep {
+			if !strings.Contains(string(b), k) {
+				t.Errorf("%s lost %q", b, k)
 			}
 		}
 	}

@@ -5,26 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
 var boundary = regexp.MustCompile(`boundary=[0-9a-f]+`)
 
-// golden compares a prepared request, pretty-printed, with
+// goldenRequest compares a prepared request, pretty-printed, with
 // testdata/golden/name.json. The im/v1 content string is shown decoded
 // beside the body, and the multipart boundary is masked.
-func golden(t *testing.T, name string, req *feishu.Request) {
+func goldenRequest(t *testing.T, name string, req *feishu.Request) {
 	t.Helper()
 	red := req.Redacted()
 	out := map[string]any{"method": red.Method, "url": red.URL, "headers": red.Headers, "body": red.Body}
@@ -42,21 +39,7 @@ func golden(t *testing.T, name string, req *feishu.Request) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		_ = os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n got: %s\nwant: %s", path, got, want)
-	}
+	golden.JSON(t, filepath.Join("testdata", "golden", name+".json"), got)
 }
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -68,27 +51,27 @@ func TestGoldenRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "update", upd)
+	goldenRequest(t, "update", upd)
 	rec, err := c.Messages.NewRecallRequest("om_dc13264520392913993dd051dba21dcf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "recall", rec)
+	goldenRequest(t, "recall", rec)
 	rep, err := c.Messages.NewReplyRequest("om_dc13264520392913993dd051dba21dcf", feishu.TextMessage("fixed <b>now</b>"), true, "fix-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "reply_in_thread", rep)
+	goldenRequest(t, "reply_in_thread", rep)
 	up, err := c.Files.NewUploadRequest(feishu.FileUpload{Name: "nightly.csv", Data: []byte("a,b\n1,2\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "file_upload", up)
+	goldenRequest(t, "file_upload", up)
 	vid, err := c.Files.NewUploadRequest(feishu.FileUpload{Name: "demo.mp4", Data: []byte("\x00\x00\x00\x18ftypmp42"), Duration: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "file_upload_video", vid)
+	goldenRequest(t, "file_upload_video", vid)
 	to := feishu.Recipient{IDType: "chat_id", ID: "oc_1"}
 	for name, m := range map[string]feishu.Message{
 		"send_file":  feishu.FileMessage("file_v3_0a1b"),
@@ -98,7 +81,7 @@ func TestGoldenRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, name, req)
+		goldenRequest(t, name, req)
 	}
 	pm, err := feishu.PostMessage(map[string]feishu.Post{
 		feishu.LocaleZhCN: {Title: "夜间报告", Content: feishu.ParsePost("**失败** 2 项，见 [日志](https://ci.example/42)\n@all 请 <at user_id=\"ou_abc\">Tom</at> 处理\n---\n```sh\nmake test\n```")},
@@ -111,7 +94,7 @@ func TestGoldenRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "send_post", req)
+	goldenRequest(t, "send_post", req)
 }
 
 func TestUploadLimitsAreCheckedBeforeAnyRequest(t *testing.T) {
@@ -215,7 +198,10 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 	if n := srv.CountRequests(feishutest.EndpointFiles); n != 1 {
 		t.Errorf("%d uploads, want 1", n)
 	}
-	ireq, _ := c.Images.NewUploadRequest("chart.png", pngBytes)
+	ireq, err := c.Images.NewUploadRequest("chart.png", pngBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ikey, _, err := c.Images.Upload(ctx, ireq)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +210,10 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Keys Feishu never issued, and a file sent as the wrong msg_type.
-	opus, _ := c.Files.NewUploadRequest(feishu.FileUpload{Name: "v.opus", Data: []byte("OggS....")})
+	opus, err := c.Files.NewUploadRequest(feishu.FileUpload{Name: "v.opus", Data: []byte("OggS....")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	okey, _, err := c.Files.Upload(ctx, opus)
 	if err != nil {
 		t.Fatal(err)
@@ -261,24 +250,36 @@ func TestUploadAndSendFileAndImage(t *testing.T) {
 	}
 	srv2 := feishutest.NewServer(t, feishutest.WithWebhook("tok", ""))
 	c2, _ := newAppClient(t, srv2)
-	ireq2, _ := c2.Images.NewUploadRequest("chart.png", pngBytes)
+	ireq2, err := c2.Images.NewUploadRequest("chart.png", pngBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ikey2, _, err := c2.Images.Upload(ctx, ireq2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wc2 := feishu.New(feishu.WithWebhook(srv2.WebhookURL("tok"), ""))
-	wreq2, _ := wc2.Webhook.NewSendRequest(feishu.ImageMessage(ikey2))
+	wreq2, err := wc2.Webhook.NewSendRequest(feishu.ImageMessage(ikey2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := wc2.Webhook.Send(ctx, wreq2); err != nil {
 		t.Errorf("webhook image: %v", err)
 	}
-	freq, _ := wc2.Webhook.NewSendRequest(feishu.FileMessage(key))
+	freq, err := wc2.Webhook.NewSendRequest(feishu.FileMessage(key))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := wc2.Webhook.Send(ctx, freq); err == nil {
 		t.Error("webhook file accepted")
 	}
 }
 
 func sharedCard(text string) json.RawMessage {
-	card, _ := feishu.SharedCard(json.RawMessage(`{"elements":[{"tag":"markdown","content":"` + text + `"}]}`))
+	card, err := feishu.SharedCard(json.RawMessage(`{"elements":[{"tag":"markdown","content":"` + text + `"}]}`))
+	if err != nil {
+		panic(err) // a fixed card the tests share
+	}
 	return card
 }
 
@@ -318,7 +319,10 @@ func TestUpdateRecallReplyAgainstTheFake(t *testing.T) {
 		t.Errorf("fake has %+v", m)
 	}
 	unshared := sendCard(json.RawMessage(`{"elements":[]}`))
-	text, _, _ := send(t, c, "oc_board", feishu.TextMessage("hi"), "")
+	text, _, err := send(t, c, "oc_board", feishu.TextMessage("hi"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	user := srv.AddUserMessage("oc_board", "a user's").MessageID
 	recalled := sendCard(sharedCard("r"))
 	if _, err := recall(recalled); err != nil {
@@ -392,18 +396,27 @@ func TestUpdateRecallReplyAgainstTheFake(t *testing.T) {
 	if err != nil || r1.ParentID != user || r1.RootID != user || r1.ThreadID != "" || !strings.HasPrefix(r1.MessageID, "om_") {
 		t.Fatalf("reply: %+v %v", r1, err)
 	}
-	treq, _ := c.Messages.NewReplyRequest(r1.MessageID, feishu.TextMessage("done"), true, "done-1")
+	treq, err := c.Messages.NewReplyRequest(r1.MessageID, feishu.TextMessage("done"), true, "done-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	r2, _, err := c.Messages.Reply(ctx, treq)
 	if err != nil || !strings.HasPrefix(r2.ThreadID, "omt_") || r2.RootID != user {
 		t.Fatalf("thread reply: %+v %v", r2, err)
 	}
 	srv.DisableThreads("oc_flat")
 	flat := srv.AddUserMessage("oc_flat", "x").MessageID
-	freq, _ := c.Messages.NewReplyRequest(flat, feishu.TextMessage("x"), true, "")
+	freq, err := c.Messages.NewReplyRequest(flat, feishu.TextMessage("x"), true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.Messages.Reply(ctx, freq); !errors.Is(err, feishu.ErrThreadUnsupported) {
 		t.Errorf("thread in a flat chat: %v", err)
 	}
-	xreq, _ := c.Messages.NewReplyRequest(recalled, feishu.TextMessage("x"), false, "")
+	xreq, err := c.Messages.NewReplyRequest(recalled, feishu.TextMessage("x"), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.Messages.Reply(ctx, xreq); !errors.Is(err, feishu.ErrMessageRecalled) {
 		t.Errorf("reply to a recalled message: %v", err)
 	}

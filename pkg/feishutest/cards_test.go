@@ -103,6 +103,9 @@ func TestSandboxCorpus(t *testing.T) {
 		}
 	}
 	breakers, _ := filepath.Glob(filepath.Join(dir, "doc-rule-breakers", "*.json"))
+	if len(breakers) == 0 {
+		t.Errorf("the corpus at %s has no doc-rule-breakers", dir)
+	}
 	for _, f := range breakers {
 		if code, _ := sendCard(t, srv, string(card.Compact(read(f)))); code != 230099 {
 			t.Errorf("%s: accepted, yet it breaks a documented rule", filepath.Base(f))

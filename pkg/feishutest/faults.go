@@ -3,6 +3,7 @@ package feishutest
 import (
 	"math/rand/v2"
 	"net/http"
+	"testing"
 	"time"
 )
 
@@ -22,7 +23,10 @@ const (
 	LoseResponse
 )
 
-// Fault is a scripted failure for the next Times requests to Endpoint.
+// Fault is a scripted failure for the next Times requests to Endpoint. A
+// test scripts exactly the requests it expects to fail (for a send that
+// gives up, the attempts its retry setting allows): a fault left over at
+// the end fails the test (CheckConsumed).
 type Fault struct {
 	// Endpoint is EndpointToken, EndpointMessages or EndpointWebhook; empty
 	// matches any.
@@ -203,4 +207,15 @@ func (f *Fake) Unconsumed() []Fault {
 		out = append(out, *ft)
 	}
 	return out
+}
+
+// CheckConsumed fails tb for every scripted fault that still has requests
+// left: a fault never met means the test did not exercise what it
+// scripted, one partly met that fewer requests were made than it expects.
+// NewServer calls it at cleanup.
+func (f *Fake) CheckConsumed(tb testing.TB) {
+	tb.Helper()
+	for _, ft := range f.Unconsumed() {
+		tb.Errorf("scripted fault not consumed: %d request(s) left of %+v", ft.Times, ft)
+	}
 }

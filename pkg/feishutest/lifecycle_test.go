@@ -20,7 +20,10 @@ import (
 // do sends a raw request with a bearer token and decodes the answer.
 func do(t *testing.T, method, url, tok, ctype string, body []byte) answer {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -30,7 +33,10 @@ func do(t *testing.T, method, url, tok, ctype string, body []byte) answer {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("answer is not JSON: %s", raw)
@@ -161,20 +167,34 @@ func TestFilesHandlerServesDownloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if string(body) != "a,b\n" || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") ||
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=utf-8''%E5%91%A8") {
 		t.Errorf("download: %q %v", body, resp.Header)
 	}
-	resp, _ = http.Get(h.URL + "/api/files/" + key + "?meta=1")
+	resp, err = http.Get(h.URL + "/api/files/" + key + "?meta=1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var meta feishutest.File
-	_ = json.NewDecoder(resp.Body).Decode(&meta)
+	err = json.NewDecoder(resp.Body).Decode(&meta)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("meta: %v", err)
+	}
 	if meta.Name != "周报 1.csv" || meta.Size != 4 || meta.Type != "stream" {
 		t.Errorf("meta = %+v", meta)
 	}
-	if resp, _ := http.Get(h.URL + "/api/files/file_none"); resp.StatusCode != 404 {
+	resp, err = http.Get(h.URL + "/api/files/file_none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
 		t.Errorf("unknown key: %d", resp.StatusCode)
 	}
 }

@@ -204,12 +204,14 @@ type Server struct {
 	srv *httptest.Server
 }
 
-// NewServer starts a fake on a loopback port and stops it when tb ends.
+// NewServer starts a fake on a loopback port and stops it when tb ends;
+// then a scripted fault left over fails tb (CheckConsumed).
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	f := New(opts...)
 	ts := httptest.NewServer(f)
 	tb.Cleanup(ts.Close)
+	tb.Cleanup(func() { f.CheckConsumed(tb) })
 	return &Server{Fake: f, URL: ts.URL, srv: ts}
 }
 

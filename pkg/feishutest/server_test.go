@@ -38,9 +38,15 @@ func post(t *testing.T, url, auth string, body any) answer {
 	case string:
 		b = []byte(v)
 	default:
-		b, _ = json.Marshal(v)
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
 	}
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -50,7 +56,10 @@ func post(t *testing.T, url, auth string, body any) answer {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("answer is not JSON: %s", raw)

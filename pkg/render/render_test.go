@@ -1,16 +1,14 @@
 package render_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/golden"
 	"github.com/feishu-push/feishu-push/pkg/render"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMarkdown(t *testing.T) {
 	for in, want := range map[string]string{
@@ -49,7 +47,10 @@ func TestNothingHostileSurvives(t *testing.T) {
 }
 
 func TestExamplesGolden(t *testing.T) {
-	files, _ := filepath.Glob("../../examples/cards/*.json")
+	files, err := filepath.Glob("../../examples/cards/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cards in examples/cards (%v)", err)
+	}
 	files = append(files, "../../pkg/dashboard/testdata/sales.v2.golden", "../../pkg/dashboard/testdata/sales.v1.golden",
 		"../../pkg/dashboard/testdata/sales.native.v2.golden")
 	for _, f := range files {
@@ -74,13 +75,7 @@ func TestExamplesGolden(t *testing.T) {
 			}
 		}
 		name := filepath.Join("testdata", strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))+".html")
-		if *update {
-			os.WriteFile(name, []byte(out+"\n"), 0o644)
-		}
-		want, _ := os.ReadFile(name)
-		if out+"\n" != string(want) {
-			t.Errorf("%s renders differently from %s (go test -update to accept)", f, name)
-		}
+		golden.Text(t, name, []byte(out+"\n"))
 	}
 }
 
