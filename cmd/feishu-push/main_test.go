@@ -44,6 +44,14 @@ func TestScripts(t *testing.T) {
 			fake := feishutest.New(clitest.FakeOptions(feishutest.WithTemplates("AAqkScript"))...)
 			srv := httptest.NewServer(fake)
 			env.Defer(srv.Close)
+			env.Defer(func() {
+				// A scripted fault the script never met is a script that
+				// does not test what it says.
+				for _, ft := range fake.Unconsumed() {
+					env.T().Log("scripted fault not consumed:", ft)
+					env.T().FailNow()
+				}
+			})
 			env.Values["fake"] = fake
 			env.Values["srv"] = srv
 			env.Setenv("FEISHU_BASE_URL", srv.URL)
