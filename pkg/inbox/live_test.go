@@ -52,6 +52,17 @@ func (l lifeClient) send(m feishu.Message) string {
 	return sent.MessageID
 }
 
+func (l lifeClient) reply(parent, text string) {
+	l.t.Helper()
+	req, err := l.c.Messages.NewReplyRequest(parent, feishu.TextMessage(text), true, "")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if _, _, err := l.c.Messages.Reply(context.Background(), req); err != nil {
+		l.t.Fatalf("reply to %s: %v", parent, err)
+	}
+}
+
 func (l lifeClient) update(id string, card json.RawMessage) {
 	l.t.Helper()
 	req, err := l.c.Messages.NewUpdateRequest(id, card)
@@ -75,8 +86,8 @@ func (l lifeClient) recall(id string) {
 }
 
 // TestInboxSenders: /api/messages names each message's sender as the
-// header line shows it: the app bot, a group webhook, a user writing in a
-// chat.
+// header line shows it: the app bot (also in a batch send), a group
+// webhook, a user writing in a chat.
 func TestInboxSenders(t *testing.T) {
 	fake := feishutest.New(feishutest.WithAnyWebhook(""))
 	srv := httptest.NewServer(inbox.New(fake))
@@ -84,13 +95,21 @@ func TestInboxSenders(t *testing.T) {
 	newLifeClient(t, srv.URL).send(feishu.TextMessage("from the app"))
 	postHook(t, srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
 	fake.AddUserMessage("oc_ops", "from a person")
+	l := newLifeClient(t, srv.URL)
+	req, err := l.c.Messages.NewBatchSendRequest(feishu.TextMessage("to a few"), feishu.BatchRecipients{OpenIDs: []string{"ou_a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.c.Messages.BatchSend(context.Background(), req); err != nil {
+		t.Fatalf("batch: %v", err)
+	}
 
 	got := messages(t, srv.URL, "")
 	var from []string
 	for _, m := range got.Messages {
 		from = append(from, m.Mode+"="+m.From)
 	}
-	if want := []string{"app=app bot", "webhook=group webhook", "user=user"}; !slices.Equal(from, want) {
+	if want := []string{"app=app bot", "webhook=group webhook", "user=user", "batch=app bot · batch"}; !slices.Equal(from, want) {
 		t.Errorf("senders %v, want %v", from, want)
 	}
 }
@@ -164,9 +183,9 @@ func TestInboxPostLocales(t *testing.T) {
 // opens a card's JSON view and scrolls to it; then the card is updated
 // through the Open API, another message is recalled and a new one
 // arrives. Without a reload, the next poll redraws both in place (the
-// edited mark and the history behind the JSON toggle, the recall notice),
-// the card stays in its JSON view, and what was in view stays where it
-// was. The header lines name each sender. It skips where no Chromium is
+// edited mark and the history behind the JSON toggle, the recall notice,
+// a thread's new reply), the card stays in its JSON view, the thread stays
+// open, and what was in view stays where it was. The header lines name each sender. It skips where no Chromium is
 // installed; with $FP_SCREENSHOT it saves a screenshot of the result there.
 func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 	bin := chromium()
@@ -188,7 +207,8 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 	}
 	cardID := l.send(feishu.CardMessage(statusCard("09:00")))
 	postHook(t, srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
-	fake.AddUserMessage("oc_ops", "who is on call?")
+	asked := fake.AddUserMessage("oc_ops", "who is on call?")
+	l.reply(asked.MessageID, "on it")
 	wrongID := l.send(feishu.TextMessage("a wrong push"))
 	for i := 0; i < 8; i++ {
 		l.send(feishu.TextMessage("newer " + strconv.Itoa(i)))
@@ -202,7 +222,8 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 		t.Fatalf("no message %s", id)
 		return 0
 	}
-	cardSeq, wrongSeq, newSeq := seqOf(cardID), seqOf(wrongID), len(fake.Messages())+1
+	// The new message on top comes after the thread's second reply.
+	cardSeq, wrongSeq, askedSeq, newSeq := seqOf(cardID), seqOf(wrongID), asked.Seq, len(fake.Messages())+2
 
 	changed := make(chan struct{}, 1)
 	mux.HandleFunc("POST /test/change", func(w http.ResponseWriter, r *http.Request) {
@@ -210,6 +231,7 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 		// scrolled: what a cron job and a person do meanwhile.
 		l.update(cardID, statusCard("09:05"))
 		l.recall(wrongID)
+		l.reply(asked.MessageID, "fixed")
 		l.send(feishu.TextMessage("a new message on top"))
 		changed <- struct{}{}
 		w.WriteHeader(http.StatusNoContent)
@@ -227,13 +249,14 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 		}
 		// The test's own driver, as a person at the page would act.
 		drive := `<script>(function(){
-var CARD=` + strconv.Itoa(cardSeq) + `,WRONG=` + strconv.Itoa(wrongSeq) + `,NEW=` + strconv.Itoa(newSeq) + `,step=0,rec={};
+var CARD=` + strconv.Itoa(cardSeq) + `,WRONG=` + strconv.Itoa(wrongSeq) + `,ASKED=` + strconv.Itoa(askedSeq) + `,NEW=` + strconv.Itoa(newSeq) + `,step=0,rec={};
 function li(s){return document.getElementById("msg-"+s);}
 function tick(){
   if(step===0){
     var c=li(CARD);
     if(!document.body.dataset.ready||!c||!li(WRONG)){setTimeout(tick,100);return;}
     window.notReloaded=true;window.cardEl=c;
+    li(ASKED).querySelector("details.fp-thread").open=true;
     c.querySelector(".msg-meta .toggle").click();
     window.scrollTo(0,c.getBoundingClientRect().top+window.scrollY-document.querySelector(".bar").getBoundingClientRect().bottom-10);
     rec.scrolled=window.scrollY;rec.before=c.getBoundingClientRect().top;
@@ -246,6 +269,7 @@ function tick(){
   rec.after=c.getBoundingClientRect().top;rec.same=c===window.cardEl&&window.notReloaded===true;
   rec.view=c.dataset.view;rec.paneShown=!c.querySelector(".json-pane").hidden;rec.bodyHidden=c.querySelector(".msg-body").hidden;
   rec.button=c.querySelector(".msg-meta .toggle").textContent;
+  var th=li(ASKED).querySelector("details.fp-thread");rec.threadOpen=th.open;rec.replies=th.querySelectorAll(".fp-thread-item").length;
   document.body.dataset.check=JSON.stringify(rec);
 }
 tick();})();</script></body>`
@@ -266,6 +290,8 @@ tick();})();</script></body>`
 		Scrolled, Before, After     float64
 		Same, PaneShown, BodyHidden bool
 		View, Button                string
+		ThreadOpen                  bool
+		Replies                     int
 	}
 	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &check); err != nil {
 		t.Fatal(err)
@@ -275,6 +301,9 @@ tick();})();</script></body>`
 	}
 	if check.View != "json" || !check.PaneShown || !check.BodyHidden || check.Button != "Card" {
 		t.Errorf("the card left its JSON view: %+v", check)
+	}
+	if !check.ThreadOpen || check.Replies != 2 {
+		t.Errorf("the thread opened above was closed or not redrawn with its new reply: %+v", check)
 	}
 	if check.Scrolled <= 0 {
 		t.Errorf("the page did not scroll (%v): the page is too short to test keeping the position", check.Scrolled)

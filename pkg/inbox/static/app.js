@@ -174,14 +174,9 @@
     var toggle = li.querySelector(".msg-meta > .toggle");
     li.replaceChild(meta(m, toggle), li.querySelector(".msg-meta"));
     var body = li.querySelector(".msg-body");
-    var open = [];
-    var old = body.querySelectorAll("details");
-    for (var i = 0; i < old.length; i++) open.push(old[i].className + (old[i].open ? ":open" : ""));
+    var open = details(body, {});
     body.innerHTML = m.html; // drawn and escaped by the server
-    var now = body.querySelectorAll("details");
-    for (var j = 0; j < now.length && j < open.length; j++) {
-      if (open[j] === now[j].className + ":open") now[j].open = true;
-    }
+    details(body, open);
     var t = li.querySelector(".msg-toast");
     if (t) t.remove();
     if (m.toast) li.insertBefore(el("div", "msg-toast toast-" + m.toast.type, m.toast.content), body.nextSibling);
@@ -189,6 +184,20 @@
     if (pane) pane.remove();
     li.appendChild(requests(m));
     show(li);
+  }
+
+  // details names each <details> in box by its class and its place
+  // among those of that class, opens those named in reopen, and returns
+  // the names of those open.
+  function details(box, reopen) {
+    var open = {}, seen = {};
+    var all = box.querySelectorAll("details");
+    for (var i = 0; i < all.length; i++) {
+      var name = all[i].className + "#" + (seen[all[i].className] = (seen[all[i].className] || 0) + 1);
+      if (reopen[name]) all[i].open = true;
+      if (all[i].open) open[name] = true;
+    }
+    return open;
   }
 
   function show(li) {
