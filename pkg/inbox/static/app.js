@@ -180,9 +180,16 @@
     var t = li.querySelector(".msg-toast");
     if (t) t.remove();
     if (m.toast) li.insertBefore(el("div", "msg-toast toast-" + m.toast.type, m.toast.content), body.nextSibling);
+    // The requests change only with an update or a recall: otherwise the
+    // pane, and how far it is scrolled, stays.
+    var key = [m.edits ? m.edits.length : 0, !!m.recalled, !!m.deleted].join();
     var pane = li.querySelector(".json-pane");
-    if (pane) pane.remove();
-    li.appendChild(requests(m));
+    if (!pane || pane.dataset.key !== key) {
+      if (pane) pane.remove();
+      pane = requests(m);
+      pane.dataset.key = key;
+      li.appendChild(pane);
+    }
     show(li);
   }
 
