@@ -43,9 +43,10 @@ func requestLocale(r *http.Request) string {
 
 // messageLocales lists the languages a message offers: those of a
 // multilingual card (2.0 config.locales and i18n_content, 1.0
-// i18n_elements and i18n_header), zh_cn first. Other messages offer none.
+// i18n_elements and i18n_header) or post (its locale keys), zh_cn first.
+// Other messages offer none.
 func messageLocales(msgType string, content []byte) (out []string) {
-	if msgType != "interactive" {
+	if msgType != "interactive" && msgType != "post" {
 		return nil
 	}
 	defer func() {

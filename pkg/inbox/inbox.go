@@ -27,6 +27,10 @@ type Message struct {
 	feishutest.Message
 	// HTML is the message drawn as the Feishu client shows it.
 	HTML string `json:"html"`
+	// From names the sender as the page's header line does: "app bot"
+	// (with "· batch" for a batch send), "group webhook", or "user" for a
+	// person writing in a chat.
+	From string `json:"from"`
 	// Toast is what the listener answered to the last button click on
 	// this card, if it showed a toast.
 	Toast *feishutest.Toast `json:"toast,omitempty"`
@@ -125,7 +129,7 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 		drawn := draw(fake, msgs, requestLocale(r))
 		toastMu.Lock()
 		for i, m := range msgs {
-			out[i] = Message{Message: m, HTML: drawn[i], Toast: toasts[m.Seq], Locales: messageLocales(m.MsgType, m.Content)}
+			out[i] = Message{Message: m, HTML: drawn[i], From: sender(m.Mode), Toast: toasts[m.Seq], Locales: messageLocales(m.MsgType, m.Content)}
 		}
 		toastMu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -51,3 +51,22 @@ func drawAll(list []render.Stored, opts render.Options) (out []string) {
 	}()
 	return renderMessages(list, opts)
 }
+
+// sender names who sent a message, by the fake's mode: the app bot
+// (im/v1, and its batch sends), a group's custom bot, or a user writing
+// in a chat (feishutest's AddUserMessage).
+func sender(mode string) string {
+	switch mode {
+	case "app":
+		return "app bot"
+	case "batch":
+		return "app bot · batch"
+	case "webhook":
+		return "group webhook"
+	case "user":
+		return "user"
+	case "":
+		return "unknown"
+	}
+	return mode
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,14 +113,14 @@ func storedMessage(list []Stored, i int, byID, starter map[string]int, replies m
 	inThread := isThread && start != i
 	if inThread {
 		fmt.Fprintf(&b, `<div class="fp-thread-mark">%s<span>Thread</span> · <a href="#msg-%d">%s</a></div>`,
-			threadGlyph, list[start].Seq, html.EscapeString(summary(list[start], 40)))
+			threadGlyph, list[start].Seq, html.EscapeString(summary(list[start], 40, o.Locale)))
 	}
 	if m.ParentID != "" && !(inThread && list[start].MessageID == m.ParentID) {
 		// A reply quotes the message it answers; in a thread only a reply
 		// to another reply does, the thread's first message is above.
 		if p, ok := byID[m.ParentID]; ok {
 			fmt.Fprintf(&b, `<a class="fp-quote" href="#msg-%d"><span class="fp-quote-who">%s</span>: %s</a>`,
-				list[p].Seq, sender(list[p].Mode), html.EscapeString(summary(list[p], 60)))
+				list[p].Seq, sender(list[p].Mode), html.EscapeString(summary(list[p], 60, o.Locale)))
 		} else {
 			fmt.Fprintf(&b, `<span class="fp-quote">Reply to %s</span>`, html.EscapeString(m.ParentID))
 		}
@@ -219,8 +220,8 @@ func sender(mode string) string {
 }
 
 // summary is the one-line text the client shows for a message in a quote:
-// the text, a post's title, "[Image]", a card's title.
-func summary(m Stored, max int) string {
+// the text, a post's title (in locale), "[Image]", a card's title.
+func summary(m Stored, max int, locale string) string {
 	if m.Recalled {
 		return "This message was recalled"
 	}
@@ -240,16 +241,10 @@ func summary(m Stored, max int) string {
 			return "@" + first(g[2], g[1])
 		})
 	case "post":
-		r := &renderer{locale: "zh_cn"}
-		if p, ok := obj["post"].(map[string]any); ok {
-			obj = p
-		}
-		if v, ok := r.pick(obj); ok {
-			p, _ := v.(map[string]any)
-			s = str(p["title"])
-			if s == "" {
-				s = postText(p)
-			}
+		_, p := postVersion(obj, locale)
+		s = str(p["title"])
+		if s == "" {
+			s = postText(p)
 		}
 	case "image":
 		s = "[Image]"
@@ -303,24 +298,44 @@ func postText(p map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-// postMessage draws a rich-text (post) message in the chosen locale: the
-// title, then each paragraph with every documented element.
-func (r *renderer) postMessage(obj map[string]any) string {
+// postVersion is the language version of a post the client shows for
+// locale (empty means zh_cn) and its locale key: the content as sent
+// ({"zh_cn":{"title","content"},...}, inside the webhook's "post"
+// wrapper) or, for a post read back from the API, the single
+// {"title","content"} with key "". A post without the locale falls back
+// like a card: zh_cn, en_us, then its first locale in sorted order (what
+// the client picks then is unpublished, UNCONFIRMED).
+func postVersion(obj map[string]any, locale string) (string, map[string]any) {
 	if p, ok := obj["post"].(map[string]any); ok {
 		obj = p // the webhook's wrapper
 	}
-	p, ok := obj, false
-	if _, single := obj["content"].([]any); !single {
-		// {"zh_cn":{...},"en_us":{...}}; a post read back from the API is
-		// a single {"title","content"}.
-		var v any
-		v, ok = r.pick(obj)
-		p, _ = v.(map[string]any)
+	if _, single := obj["content"].([]any); single {
+		return "", obj
 	}
+	keys := []string{first(locale, "zh_cn"), "zh_cn", "en_us"}
+	rest := make([]string, 0, len(obj))
+	for k := range obj {
+		rest = append(rest, k)
+	}
+	slices.Sort(rest)
+	for _, k := range append(keys, rest...) {
+		if v, ok := obj[k]; ok {
+			p, _ := v.(map[string]any)
+			return k, p
+		}
+	}
+	return "", nil
+}
+
+// postMessage draws a rich-text (post) message in the chosen locale: the
+// title, then each paragraph with every documented element. Its lang
+// attribute names the language version drawn.
+func (r *renderer) postMessage(obj map[string]any) string {
+	key, p := postVersion(obj, r.locale)
 	var b strings.Builder
 	b.WriteString(`<div class="fp-bubble fp-post"`)
-	if ok {
-		fmt.Fprintf(&b, ` lang="%s"`, cssName(strings.ReplaceAll(r.locale, "_", "-")))
+	if key != "" {
+		fmt.Fprintf(&b, ` lang="%s"`, cssName(strings.ReplaceAll(key, "_", "-")))
 	}
 	b.WriteString(`>`)
 	if t := str(p["title"]); t != "" {

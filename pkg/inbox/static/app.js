@@ -1,5 +1,7 @@
-// The inbox: poll /api/messages and draw what is new or changed, newest
-// first. Callback buttons (data-callback) send a card click to the
+// The inbox: poll /api/messages and draw what is new, newest first, and
+// redraw in place what changed (an edited card, a recall, a new reply in
+// a thread, a toast, the language), keeping each message's JSON/Card view
+// and the scroll position. Callback buttons (data-callback) send a card click to the
 // listener; the form sends events. The language switch redraws
 // multilingual cards in the chosen locale (?locale=, drawn by the server).
 (function () {
@@ -61,35 +63,170 @@
     setTimeout(function () { t.remove(); }, 4000);
   }
 
+  // who is a message's sender (named by the server), its badge's class
+  // and where it went, for its header line.
+  function who(m) {
+    var dest = m.receive_id ? m.receive_id_type + ": " + m.receive_id : "";
+    var cls = { app: "app", batch: "app", webhook: "webhook", user: "user" }[m.mode] || "other";
+    if (cls === "webhook") dest = ""; // the group behind the hook is not known
+    else if (dest) dest = (cls === "user" ? "in " : "→ ") + dest;
+    return [m.from || m.mode || "unknown", cls, dest];
+  }
+
+  function clock(t) {
+    var d = new Date(t);
+    return isNaN(d) ? "" : d.toLocaleString();
+  }
+
+  // meta draws a message's header line; toggle is its JSON button, kept
+  // across redraws.
+  function meta(m, toggle) {
+    var box = el("div", "msg-meta");
+    var w = who(m);
+    box.appendChild(el("span", "time", clock(m.time)));
+    box.appendChild(el("span", "mode " + w[1], w[0]));
+    if (w[2]) box.appendChild(el("span", "to", w[2]));
+    box.appendChild(el("span", "type", m.msg_type));
+    if (m.message_id) box.appendChild(el("span", "id", m.message_id));
+    if (m.thread_id) box.appendChild(el("span", "thread", "thread " + m.thread_id));
+    else if (m.parent_id) box.appendChild(el("span", "reply", "reply"));
+    var edits = m.edits || [];
+    if (edits.length) {
+      var e = el("span", "state edited", "edited" + (edits.length > 1 ? " ×" + edits.length : ""));
+      e.title = "last edited " + clock(edits[edits.length - 1].time);
+      box.appendChild(e);
+    }
+    if (m.recalled) {
+      var r = el("span", "state recalled", "recalled");
+      if (m.recalled_at) r.title = "recalled " + clock(m.recalled_at);
+      box.appendChild(r);
+    }
+    if (m.deleted) box.appendChild(el("span", "state deleted", "deleted"));
+    if (m.locales && m.locales.length > 1) box.appendChild(el("span", "langs", m.locales.join(" · ")));
+    box.appendChild(toggle);
+    return box;
+  }
+
+  function pretty(v) {
+    return JSON.stringify(v === undefined ? null : v, null, 2);
+  }
+
+  // requests draws what is behind the JSON toggle: the request as sent
+  // and, for an edited message, every update after it with its time,
+  // newest first, so each earlier version is there with when it was
+  // replaced; a recall is noted on top.
+  function requests(m) {
+    var pane = el("div", "json-pane");
+    var edits = m.edits || [];
+    if (!edits.length && !m.recalled && !m.deleted) {
+      pane.appendChild(el("pre", "json", pretty(m.body)));
+      return pane;
+    }
+    if (m.recalled) pane.appendChild(el("div", "json-head json-recalled", "Recalled" + (m.recalled_at ? " " + clock(m.recalled_at) : "") + " · DELETE /open-apis/im/v1/messages/" + m.message_id));
+    if (m.deleted) pane.appendChild(el("div", "json-head json-recalled", "Deleted"));
+    for (var k = edits.length; k >= 0; k--) {
+      var v = el("section", "json-version" + (k === edits.length ? " json-current" : ""));
+      v.dataset.version = k + 1;
+      var head, body;
+      if (k === 0) {
+        head = "Version 1 · sent " + clock(m.time);
+        body = m.body;
+      } else {
+        var e = edits[k - 1];
+        head = "Version " + (k + 1) + " · edited " + clock(e.time) + " · PATCH /open-apis/im/v1/messages/" + m.message_id;
+        body = e.body !== undefined ? e.body : { content: JSON.stringify(e.content) };
+      }
+      if (k === edits.length && edits.length) head += " (current)";
+      else if (k < edits.length) head += " · replaced " + clock(edits[k].time);
+      v.appendChild(el("div", "json-head", head));
+      v.appendChild(el("pre", "json", pretty(body)));
+      pane.appendChild(v);
+    }
+    return pane;
+  }
+
+  // draw makes a message's element.
   function draw(m) {
     var li = el("li", "msg");
     li.id = "msg-" + m.seq;
     li.dataset.seq = m.seq;
+    var toggle = el("button", "toggle", "JSON");
+    toggle.type = "button";
+    toggle.addEventListener("click", function () {
+      li.dataset.view = li.dataset.view === "json" ? "" : "json";
+      show(li);
+    });
+    li.appendChild(meta(m, toggle));
+    li.appendChild(el("div", "msg-body"));
+    fill(li, m);
+    return li;
+  }
+
+  // fill (re)draws a message's header, content, toast and requests in
+  // place: the element, its JSON/Card view and the open state of its
+  // <details> (earlier versions, thread replies) stay as they were.
+  function fill(li, m) {
     li.dataset.msgType = m.msg_type;
     if (m.message_id) li.dataset.messageId = m.message_id;
-    var meta = el("div", "msg-meta");
-    meta.appendChild(el("span", "time", new Date(m.time).toLocaleString()));
-    meta.appendChild(el("span", "mode " + m.mode, m.mode));
-    meta.appendChild(el("span", "to", m.mode === "app" ? m.receive_id_type + ": " + m.receive_id : "group webhook"));
-    meta.appendChild(el("span", "type", m.msg_type));
-    if (m.message_id) meta.appendChild(el("span", "id", m.message_id));
-    if (m.locales && m.locales.length > 1) meta.appendChild(el("span", "langs", m.locales.join(" · ")));
-    var toggle = el("button", "toggle", "JSON");
-    meta.appendChild(toggle);
-    li.appendChild(meta);
-    var body = el("div", "msg-body");
+    li.dataset.mode = m.mode;
+    if (m.edits && m.edits.length) li.dataset.edits = m.edits.length; else delete li.dataset.edits;
+    if (m.recalled) li.dataset.recalled = "true"; else delete li.dataset.recalled;
+    var toggle = li.querySelector(".msg-meta > .toggle");
+    li.replaceChild(meta(m, toggle), li.querySelector(".msg-meta"));
+    var body = li.querySelector(".msg-body");
+    var open = details(body, {});
     body.innerHTML = m.html; // drawn and escaped by the server
-    li.appendChild(body);
-    if (m.toast) li.appendChild(el("div", "msg-toast toast-" + m.toast.type, m.toast.content));
-    var pre = el("pre", "json", JSON.stringify(m.body, null, 2));
-    pre.hidden = true;
-    li.appendChild(pre);
-    toggle.addEventListener("click", function () {
-      pre.hidden = !pre.hidden;
-      body.hidden = !pre.hidden;
-      toggle.textContent = pre.hidden ? "JSON" : "Card";
-    });
-    return li;
+    details(body, open);
+    var t = li.querySelector(".msg-toast");
+    if (t) t.remove();
+    if (m.toast) li.insertBefore(el("div", "msg-toast toast-" + m.toast.type, m.toast.content), body.nextSibling);
+    // The requests change only with an update or a recall: otherwise the
+    // pane, and how far it is scrolled, stays.
+    var key = [m.edits ? m.edits.length : 0, !!m.recalled, !!m.deleted].join();
+    var pane = li.querySelector(".json-pane");
+    if (!pane || pane.dataset.key !== key) {
+      if (pane) pane.remove();
+      pane = requests(m);
+      pane.dataset.key = key;
+      li.appendChild(pane);
+    }
+    show(li);
+  }
+
+  // details names each <details> in box by its class and its place
+  // among those of that class, opens those named in reopen, and returns
+  // the names of those open.
+  function details(box, reopen) {
+    var open = {}, seen = {};
+    var all = box.querySelectorAll("details");
+    for (var i = 0; i < all.length; i++) {
+      var name = all[i].className + "#" + (seen[all[i].className] = (seen[all[i].className] || 0) + 1);
+      if (reopen[name]) all[i].open = true;
+      if (all[i].open) open[name] = true;
+    }
+    return open;
+  }
+
+  function show(li) {
+    var json = li.dataset.view === "json";
+    li.querySelector(".json-pane").hidden = !json;
+    li.querySelector(".msg-body").hidden = json;
+    var t = li.querySelector(".msg-toast");
+    if (t) t.hidden = json;
+    li.querySelector(".msg-meta > .toggle").textContent = json ? "Card" : "JSON";
+  }
+
+  // anchor is the first message in view under the header bar and its
+  // distance from the top, so redraws above it do not move what is read.
+  function anchor() {
+    if (window.scrollY <= 0) return null; // at the top: the newest shows
+    var top = document.querySelector(".bar").getBoundingClientRect().bottom;
+    var items = list.children;
+    for (var i = 0; i < items.length; i++) {
+      var r = items[i].getBoundingClientRect();
+      if (r.bottom > top) return { el: items[i], top: r.top };
+    }
+    return null;
   }
 
   // A click on a callback button: the sandbox sends card.action.trigger
@@ -149,16 +286,17 @@
         langs(data.locales);
         var msgs = data.messages || [];
         count.textContent = msgs.length + (msgs.length === 1 ? " message" : " messages");
+        var keep = anchor();
         for (var i = 0; i < msgs.length; i++) {
           var m = msgs[i];
           if (only && String(m.seq) !== only) continue;
-          var sig = m.html + (m.toast ? m.toast.type + m.toast.content : "");
+          var sig = JSON.stringify([m.html, m.toast || null, m.edits ? m.edits.length : 0, !!m.recalled, !!m.deleted, m.locales || null]);
           if (drawn[m.seq] === sig) continue;
           var old = document.getElementById("msg-" + m.seq);
-          var li = draw(m);
-          if (old) list.replaceChild(li, old); else list.insertBefore(li, list.firstChild);
+          if (old) fill(old, m); else list.insertBefore(draw(m), list.firstChild);
           drawn[m.seq] = sig;
         }
+        if (keep && keep.el.isConnected) window.scrollBy(0, keep.el.getBoundingClientRect().top - keep.top);
         empty.hidden = msgs.length > 0;
         document.body.dataset.locale = locale || "zh_cn";
         document.body.dataset.ready = "true";
