@@ -24,10 +24,10 @@ type Limits struct {
 }
 
 // DefaultMargin is how much longer than a window the limiter waits before
-// it lets the N+1-th request follow the first of N. Feishu's gateway sees a
-// request a network delay after it leaves; 15 ms of jitter is allowed for,
-// which keeps the steady state at 98.5% of a per-second ceiling.
-const DefaultMargin = 15 * time.Millisecond
+// it lets the N+1-th request follow the first of N. Requests count from
+// the moment their answer came (see Observe), which bounds when Feishu saw
+// them; the margin covers clocks that run at slightly different rates.
+const DefaultMargin = 5 * time.Millisecond
 
 // Documented limits of Feishu for sending messages.
 var (
@@ -57,6 +57,7 @@ type RateLimiter struct {
 	sleep func(context.Context, time.Duration) error
 
 	mu       sync.Mutex
+	pending  map[*Request]time.Time // departure of each attempt under way
 	stateDir string
 	appKey   string // app id and base URL, names the shared state
 	hookKey  string // webhook URL
@@ -69,7 +70,8 @@ type RateLimiter struct {
 // DefaultStateDir once a Client tells it which app it serves.
 func NewRateLimiter(app, webhook Limits) *RateLimiter {
 	return &RateLimiter{app: app, hook: webhook, now: time.Now, sleep: sleepCtx,
-		stateDir: DefaultStateDir(), groups: map[string]*group{}, rcpts: map[string][]time.Time{}}
+		stateDir: DefaultStateDir(), groups: map[string]*group{}, rcpts: map[string][]time.Time{},
+		pending: map[*Request]time.Time{}}
 }
 
 // WithRateLimiter paces message requests with l, and tells l the app and
@@ -151,6 +153,9 @@ type logStore interface {
 	take(now func() time.Time, g *group) (time.Time, time.Duration, error)
 	// pause holds the group until until.
 	pause(until time.Time) error
+	// raise moves the departure dep to to, when the attempt ended: Feishu
+	// saw the request at the latest then.
+	raise(dep, to time.Time) error
 }
 
 // memLog is a logStore within one process.
@@ -167,6 +172,35 @@ func (m *memLog) take(now func() time.Time, g *group) (time.Time, time.Duration,
 	}
 	m.log = g.record(m.log, t)
 	return t, 0, nil
+}
+
+func (m *memLog) raise(dep, to time.Time) error {
+	m.log = raiseIn(m.log, dep, to)
+	return nil
+}
+
+// raiseIn moves the entry dep of a sorted log to to, keeping it sorted; an
+// entry the log no longer holds is left alone.
+func raiseIn(log []time.Time, dep, to time.Time) []time.Time {
+	if !to.After(dep) {
+		return log
+	}
+	i := len(log) - 1
+	for i >= 0 && !log[i].Equal(dep) {
+		if log[i].Before(dep) {
+			return log
+		}
+		i--
+	}
+	if i < 0 {
+		return log
+	}
+	for i+1 < len(log) && log[i+1].Before(to) {
+		log[i] = log[i+1]
+		i++
+	}
+	log[i] = to
+	return log
 }
 
 func (m *memLog) pause(until time.Time) error {
@@ -270,7 +304,7 @@ func (l *RateLimiter) Wait(ctx context.Context, req *Request, _ bool) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		done, err := l.takeTurn(ctx, g, req.rateKey, perRcpt)
+		done, err := l.takeTurn(ctx, g, req, perRcpt)
 		<-g.turn
 		if done || err != nil {
 			return err
@@ -280,15 +314,19 @@ func (l *RateLimiter) Wait(ctx context.Context, req *Request, _ bool) error {
 
 // takeTurn waits, holding the group's turn, for the group's next free
 // slot. It returns false when the recipient's window closed meanwhile.
-func (l *RateLimiter) takeTurn(ctx context.Context, g *group, rcpt string, perRcpt int) (bool, error) {
+func (l *RateLimiter) takeTurn(ctx context.Context, g *group, req *Request, perRcpt int) (bool, error) {
+	rcpt := req.rateKey
 	for {
 		if perRcpt > 0 && l.rcptWait(rcpt, perRcpt, g.margin) > 0 {
 			return false, nil
 		}
 		l.mu.Lock()
 		now, d, err := g.state.take(l.now, g)
-		if err == nil && d == 0 && perRcpt > 0 {
-			l.rcpts[rcpt] = recordN(l.rcpts[rcpt], now, perRcpt)
+		if err == nil && d == 0 {
+			l.pending[req] = now
+			if perRcpt > 0 {
+				l.rcpts[rcpt] = recordN(l.rcpts[rcpt], now, perRcpt)
+			}
 		}
 		l.mu.Unlock()
 		if err != nil {
@@ -333,23 +371,37 @@ func (l *RateLimiter) pause(ctx context.Context, d time.Duration) error {
 	return l.sleep(ctx, d)
 }
 
-// Observe tells the limiter how an attempt of req ended: Feishu's
-// 99991400 pauses every request of the group (other processes on the host
-// included) until the window resets, as its x-ogw-ratelimit-reset header
-// says, or for a second when it says nothing.
+// Observe tells the limiter that an attempt of req ended, with err. The
+// attempt's departure moves to now in every log: Feishu saw the request
+// somewhere between the two, so counting it at the later time keeps the
+// windows intact however long the request took to leave this process or
+// to cross the network, at the cost of one round trip per window.
+// Feishu's 99991400 pauses every request of the group (other processes on
+// the host included) until the window resets, as its
+// x-ogw-ratelimit-reset header says, or for a second when it says nothing.
 func (l *RateLimiter) Observe(req *Request, err error) {
 	name := groupOf(req.Endpoint)
+	if name == "" {
+		return
+	}
+	g, _ := l.group(name)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if dep, ok := l.pending[req]; ok {
+		delete(l.pending, req)
+		_ = g.state.raise(dep, now)
+		if req.rateKey != "" {
+			l.rcpts[req.rateKey] = raiseIn(l.rcpts[req.rateKey], dep, now)
+		}
+	}
 	var apiErr *APIError
-	if name == "" || err == nil || !errors.As(err, &apiErr) || apiErr.Code != 99991400 {
+	if err == nil || !errors.As(err, &apiErr) || apiErr.Code != 99991400 {
 		return
 	}
 	d := apiErr.RetryAfter
 	if d <= 0 {
 		d = time.Second
 	}
-	g, _ := l.group(name)
-	until := l.now().Add(d)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_ = g.state.pause(until)
+	_ = g.state.pause(now.Add(d))
 }

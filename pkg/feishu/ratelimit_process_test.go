@@ -15,12 +15,9 @@ import (
 )
 
 // sendMany sends n text messages from one client with 16 workers, to
-// distinct chats named by prefix, as a fan-out does. The margin is wide:
-// the test machine may be busy, and a test is not a benchmark.
+// distinct chats named by prefix, as a fan-out does.
 func sendMany(base, prefix string, n int, opts ...feishu.Option) error {
-	limits := feishu.AppLimits
-	limits.Margin = 100 * time.Millisecond
-	lim := feishu.NewRateLimiter(limits, feishu.WebhookLimits)
+	lim := feishu.NewRateLimiter(feishu.AppLimits, feishu.WebhookLimits)
 	c := feishu.New(append([]feishu.Option{feishu.WithBaseURL(base),
 		feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret),
 		feishu.WithRateLimiter(lim)}, opts...)...)

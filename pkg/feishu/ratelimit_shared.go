@@ -39,8 +39,8 @@ func DefaultStateDir() string {
 //
 // The file is binary: a magic word, a CRC-32 of the rest, the pause
 // deadline and the departures, as Unix nanoseconds (wall clock: monotonic
-// clocks are per process). A torn or damaged file reads as empty, and each
-// process merges what it reads with what it saw itself.
+// clocks are per process). A torn or damaged file is ignored: the process
+// goes on from what it read last, and writes that back.
 type fileLog struct {
 	path string
 	lock *flock.Flock
@@ -101,13 +101,11 @@ func (f *fileLog) locked(fn func() bool) error {
 	if _, err := f.file.ReadAt(b, 0); err != nil && len(b) > 0 {
 		return err
 	}
-	paused, log := decodeLog(b)
-	// The file knows at least what this process saw; a state file lost
-	// or damaged must not reopen a full window.
-	if !sameLog(f.mem.log, log) {
-		f.mem.log = mergeLogs(f.mem.log, log)
+	// A state file lost or damaged must not reopen a full window: the
+	// process then goes on from what it saw last.
+	if paused, log, ok := decodeLog(b); ok {
+		f.mem.log, f.mem.paused = log, laterOf(f.mem.paused, paused)
 	}
-	f.mem.paused = laterOf(f.mem.paused, paused)
 	if !fn() {
 		return nil
 	}
@@ -197,6 +195,14 @@ func (f *fileLog) take(now func() time.Time, g *group) (time.Time, time.Duration
 	return t, wait, err
 }
 
+func (f *fileLog) raise(dep, to time.Time) error {
+	to = to.Round(0)
+	return f.do(func() bool {
+		f.mem.log = raiseIn(f.mem.log, dep, to)
+		return true
+	})
+}
+
 func (f *fileLog) pause(until time.Time) error {
 	return f.do(func() bool {
 		if !until.After(f.mem.paused) {
@@ -214,39 +220,6 @@ func laterOf(a, b time.Time) time.Time {
 	return a
 }
 
-// mergeLogs returns the union of two sorted logs, sorted, each departure
-// once.
-func mergeLogs(a, b []time.Time) []time.Time {
-	out := make([]time.Time, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || (i < len(a) && a[i].Before(b[j])):
-			out = append(out, a[i])
-			i++
-		case i == len(a) || b[j].Before(a[i]):
-			out = append(out, b[j])
-			j++
-		default: // the same departure, seen in both
-			out = append(out, a[i])
-			i, j = i+1, j+1
-		}
-	}
-	return out
-}
-
-func sameLog(a, b []time.Time) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Equal(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func encodeLog(b []byte, paused time.Time, log []time.Time) []byte {
 	b = binary.LittleEndian.AppendUint32(b, fileLogMagic)
 	b = binary.LittleEndian.AppendUint32(b, 0) // CRC, below
@@ -262,11 +235,11 @@ func encodeLog(b []byte, paused time.Time, log []time.Time) []byte {
 	return b
 }
 
-// decodeLog reads a state file; anything unreadable reads as empty.
-func decodeLog(b []byte) (time.Time, []time.Time) {
+// decodeLog reads a state file: false if it is empty or damaged.
+func decodeLog(b []byte) (time.Time, []time.Time, bool) {
 	if len(b) < 16 || len(b)%8 != 0 || binary.LittleEndian.Uint32(b) != fileLogMagic ||
 		binary.LittleEndian.Uint32(b[4:]) != crc32.ChecksumIEEE(b[8:]) {
-		return time.Time{}, nil
+		return time.Time{}, nil, false
 	}
 	var paused time.Time
 	if p := int64(binary.LittleEndian.Uint64(b[8:])); p != 0 {
@@ -278,5 +251,5 @@ func decodeLog(b []byte) (time.Time, []time.Time) {
 	}
 	// Written in order; a wall clock set back can break the order.
 	sort.Slice(log, func(i, j int) bool { return log[i].Before(log[j]) })
-	return paused, log
+	return paused, log, true
 }
