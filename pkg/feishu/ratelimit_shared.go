@@ -68,7 +68,9 @@ func (f *fileLog) do(fn func() bool) error {
 		return nil
 	}
 	err := f.locked(fn)
-	cleanOnce.Do(func() { cleanStateDir(filepath.Dir(f.path), time.Now()) })
+	// Off the send's path; a process that exits first leaves it for the
+	// next one.
+	cleanOnce.Do(func() { go cleanStateDir(filepath.Dir(f.path), time.Now()) })
 	if err != nil {
 		// The process keeps to its own view of the budget.
 		f.broken = true
