@@ -26,8 +26,9 @@ type Limits struct {
 // DefaultMargin is how much longer than a window the limiter waits before
 // it lets the N+1-th request follow the first of N. Requests count from
 // the moment their answer came (see Observe), which bounds when Feishu saw
-// them; the margin covers clocks that run at slightly different rates.
-const DefaultMargin = 5 * time.Millisecond
+// them, so the margin only covers clocks that run at slightly different
+// rates and timers that fire a little early.
+const DefaultMargin = time.Millisecond
 
 // Documented limits of Feishu for sending messages.
 var (
@@ -39,9 +40,10 @@ var (
 )
 
 // RateLimiter paces requests so that no window of any alignment holds more
-// than a limit allows. It keeps a log of departures: a request leaves only
+// than a limit allows. It keeps a log of requests: a request leaves only
 // when the N-th request before it left more than the window plus a margin
-// ago. im/v1 sends and batch_send share one log, as Feishu counts them
+// ago, counting a request whose answer came from that answer (see
+// Observe). im/v1 sends and batch_send share one log, as Feishu counts them
 // together; the webhook has its own; each recipient has its own 5/s log.
 // Every attempt is counted, retries included, and a 429 with
 // x-ogw-ratelimit-reset pauses every request of its group until the reset.
