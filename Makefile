@@ -50,10 +50,11 @@ demo: build
 BENCH_RECIPIENTS ?= 1000
 BENCH_PAIRS      ?= 30
 BENCH_BASELINE   ?=
+BENCH_BASELINE_LABEL ?= baseline
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... | tee bin/gobench.txt
 	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md \
-		-recipients $(BENCH_RECIPIENTS) -pairs $(BENCH_PAIRS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE))
+		-recipients $(BENCH_RECIPIENTS) -pairs $(BENCH_PAIRS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -baseline-label '$(BENCH_BASELINE_LABEL)')
 
 ## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
 screenshot:

@@ -41,6 +41,7 @@ var pushPy []byte
 
 type bench struct {
 	bin, baseline, dir string
+	baselineLabel      string
 	pairs              int
 	faults             float64
 	r                  strings.Builder
@@ -51,6 +52,7 @@ func main() {
 	b := &bench{}
 	flag.StringVar(&b.bin, "bin", "bin/feishu-push", "the feishu-push binary to measure")
 	flag.StringVar(&b.baseline, "baseline", "", "an earlier feishu-push binary to compare start-up with (optional)")
+	flag.StringVar(&b.baselineLabel, "baseline-label", "baseline", "what the baseline binary is, for the report")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report")
 	gobench := flag.String("gobench", "", "go test -bench output to include")
 	flag.IntVar(&b.pairs, "pairs", 30, "interleaved pairs per start-up comparison (at least 30 for the report)")
@@ -408,8 +410,8 @@ func (b *bench) startup() {
 	b.pairRow("feishu-push send-text (token + send)", "python3 push.py (requests: token + send)", paired(b.pairs, fp(b.bin), pyCmd), "")
 	b.pairRow("feishu-push version", "hello-world (fmt.Println)", paired(b.pairs, ver(b.bin), ver(hello)), "≤ 1.5×")
 	if b.baseline != "" {
-		b.pairRow("feishu-push send-text (token + send)", "baseline binary, same", paired(b.pairs, fp(b.bin), fp(b.baseline)), "")
-		b.pairRow("feishu-push version", "baseline binary, same", paired(b.pairs, ver(b.bin), ver(b.baseline)), "")
+		b.pairRow("feishu-push send-text (token + send)", b.baselineLabel+", same", paired(b.pairs, fp(b.bin), fp(b.baseline)), "")
+		b.pairRow("feishu-push version", b.baselineLabel+", same", paired(b.pairs, ver(b.bin), ver(b.baseline)), "")
 	}
 	b.r.WriteString("\nPeak RSS (GNU time, 10 runs each; a Go parent's vfork would count its own memory in a child's rusage):\n\n| command | RSS median | RSS max | target |\n|---|---|---|---|\n")
 	b.rssRow("feishu-push send-text (token + send)", fp(b.bin), "≤ 11 MiB")
@@ -450,7 +452,7 @@ func (b *bench) initTrace() {
 	b.r.WriteString("## 4. Start-up: package initialisation\n\n`GODEBUG=inittrace=1 feishu-push version`, median of 15 runs; the last column is the offset of the last init from process start.\n\n| binary | size | packages | init clock | init allocs | of which protobuf + prometheus | last init at |\n|---|---|---|---|---|---|---|\n")
 	bins := [][2]string{{"feishu-push", b.bin}}
 	if b.baseline != "" {
-		bins = append(bins, [2]string{"baseline", b.baseline})
+		bins = append(bins, [2]string{b.baselineLabel, b.baseline})
 	}
 	for _, nb := range bins {
 		var pkgs int
