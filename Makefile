@@ -25,11 +25,12 @@ FUZZTIME ?= 3s
 
 all: build
 
+# A static binary: no dynamic loader or libc to map at every start.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feishu-push
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feishu-push
 
 install:
-	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/feishu-push
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/feishu-push
 
 ## test: lint, every test (the CLI as a process included), then a short fuzz of each target
 test: lint unit
@@ -59,10 +60,18 @@ lint:
 demo: build
 	@sh examples/demo.sh $(BIN)
 
-## bench: Go benchmarks, then fan-out, cron-style and webhook runs against the fake; writes BENCHMARKS.md
+## bench: Go benchmarks, then fan-out, cron-style and webhook runs against the strict fake; writes
+## BENCHMARKS.md and fails if the fake refused any fan-out request for a rate limit.
+## BENCH_RECIPIENTS=1000,2000 adds the two-minute run; BENCH_BASELINE=path compares start-up with
+## an earlier binary; BENCH_PAIRS sets the interleaved pairs per start-up comparison.
+BENCH_RECIPIENTS ?= 1000
+BENCH_PAIRS      ?= 30
+BENCH_BASELINE   ?=
+BENCH_BASELINE_LABEL ?= baseline
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... | tee bin/gobench.txt
-	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md
+	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md \
+		-recipients $(BENCH_RECIPIENTS) -pairs $(BENCH_PAIRS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -baseline-label '$(BENCH_BASELINE_LABEL)')
 
 ## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
 screenshot:

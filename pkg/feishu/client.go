@@ -147,6 +147,13 @@ func New(opts ...Option) *Client {
 	c.Webhook = &WebhookService{client: c}
 	c.Images = &ImagesService{client: c}
 	c.Files = &FilesService{client: c}
+	if c.limiter != nil {
+		hookURL := ""
+		if c.hook != nil {
+			hookURL = c.hook.url
+		}
+		c.limiter.bind(c.appID, c.baseURL, hookURL)
+	}
 	return c
 }
 
@@ -242,6 +249,9 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 		}
 		resp.Attempts++
 		err := c.doOnce(ctx, req, token, resp, v)
+		if c.limiter != nil {
+			c.limiter.Observe(req, err)
+		}
 		if err == nil {
 			return resp, nil
 		}

@@ -22,6 +22,11 @@ func (f *Fake) handleBatch(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, ep, status, body)
 		return
 	}
+	// batch_send counts against the same app limits as im/v1 sends.
+	if lim, ok := f.limits.allowApp(app, f.now()); !ok {
+		f.rateLimited(w, r, ep, lim)
+		return
+	}
 	raw, _ := readBody(r)
 	var req struct {
 		MsgType       string          `json:"msg_type"`

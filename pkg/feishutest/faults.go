@@ -3,7 +3,6 @@ package feishutest
 import (
 	"math/rand/v2"
 	"net/http"
-	"testing"
 	"time"
 )
 
@@ -213,7 +212,7 @@ func (f *Fake) Unconsumed() []Fault {
 // left: a fault never met means the test did not exercise what it
 // scripted, one partly met that fewer requests were made than it expects.
 // NewServer calls it at cleanup.
-func (f *Fake) CheckConsumed(tb testing.TB) {
+func (f *Fake) CheckConsumed(tb TB) {
 	tb.Helper()
 	for _, ft := range f.Unconsumed() {
 		tb.Errorf("scripted fault not consumed: %d request(s) left of %+v", ft.Times, ft)

@@ -18,11 +18,10 @@ import (
 	"encoding/json"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -200,23 +199,51 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type Server struct {
 	*Fake
 	// URL is the base URL, e.g. http://127.0.0.1:34567.
-	URL string
-	srv *httptest.Server
+	URL  string
+	srv  *http.Server
+	mu   sync.RWMutex // held for reading by each request being answered
+	once sync.Once
+}
+
+// TB is the part of testing.TB that NewServer uses; *testing.T and
+// *testing.B satisfy it. The package does not import testing, so that a
+// binary serving the fake (the sandbox) does not carry it.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
 }
 
 // NewServer starts a fake on a loopback port and stops it when tb ends;
 // then a scripted fault left over fails tb (CheckConsumed).
-func NewServer(tb testing.TB, opts ...Option) *Server {
+func NewServer(tb TB, opts ...Option) *Server {
 	tb.Helper()
-	f := New(opts...)
-	ts := httptest.NewServer(f)
-	tb.Cleanup(ts.Close)
-	tb.Cleanup(func() { f.CheckConsumed(tb) })
-	return &Server{Fake: f, URL: ts.URL, srv: ts}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("feishutest: listen: %v", err)
+	}
+	s := &Server{Fake: New(opts...), URL: "http://" + ln.Addr().String()}
+	s.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		s.Fake.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	tb.Cleanup(s.Close)
+	tb.Cleanup(func() { s.CheckConsumed(tb) })
+	return s
 }
 
-// Close stops the server. Further requests fail with connection refused.
-func (s *Server) Close() { s.srv.Close() }
+// Close stops the server and waits for the requests it was answering.
+// Further requests fail with connection refused.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		_ = s.srv.Close()
+		s.mu.Lock()   // once every request in flight has been answered
+		s.mu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+	})
+}
 
 // WebhookURL returns the URL of the webhook with the given token.
 func (s *Server) WebhookURL(token string) string {

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -81,7 +80,7 @@ func New(fake *feishutest.Fake, opts ...Option) http.Handler {
 		}
 		_ = json.Unmarshal(body, &req)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
+		rec := &recorder{header: http.Header{}, Code: http.StatusOK}
 		events.ServeHTTP(rec, r)
 		var res struct {
 			Toast  *feishutest.Toast `json:"toast"`
@@ -168,3 +167,15 @@ func serveFont(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "max-age=86400")
 	http.ServeContent(w, r, "font.ttf", time.Time{}, strings.NewReader(string(fontTTF)))
 }
+
+// recorder keeps a handler's answer so the inbox can read the toast before
+// passing it on; the binary does not carry net/http/httptest for it.
+type recorder struct {
+	header http.Header
+	Code   int
+	Body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.Body.Write(b) }
+func (r *recorder) WriteHeader(code int)        { r.Code = code }
