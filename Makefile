@@ -13,7 +13,8 @@ FUZZTIME ?= 3s
 	cross release-check release-snapshot image actionlint ci-release tools
 # Tests that skip where the machine lacks a tool (Chromium, systemd-analyze,
 # flock): `make test` runs them with -v so that a skip shows, with its reason.
-VISIBLE  := ./pkg/inbox:TestInboxInBrowser ./cmd/feishu-push:TestSystemdAnalyze ./cmd/feishu-push:TestCrontabAsCronRunsIt
+VISIBLE  := ./pkg/inbox:TestInboxInBrowser ./cmd/feishu-push:TestSystemdAnalyze ./cmd/feishu-push:TestCrontabAsCronRunsIt \
+            ./cmd/feishu-push:TestActionSteps
 comma    := ,
 empty    :=
 space    := $(empty) $(empty)
@@ -40,7 +41,7 @@ visible:
 	@set -e; for t in $(VISIBLE); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		out=$$($(GO) test -count=1 -v -run "^$$name$$" $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
-		echo "$$out" | awk '/^--- /{print; s=/SKIP/; next} s && /^    /{print; next} {s=0}'; \
+		echo "$$out" | awk '/^--- /{print; s=/SKIP/; next} s && /^    /{print; next} /exposure/{print; next} {s=0}'; \
 	done
 
 ## fuzz: FUZZTIME=60s make fuzz for a longer run
@@ -123,7 +124,7 @@ image:
 
 ## actionlint: the example workflow and CI workflow, with action.yml as the local action
 actionlint: $(ACTIONLINT)
-	$(ACTIONLINT) -color=never examples/github-actions/*.yml .github/workflows/*.yml
+	$(ACTIONLINT) -no-color examples/github-actions/*.yml .github/workflows/*.yml
 
 ## ci-release: what CI checks besides `make test`
 ci-release: cross actionlint release-check release-snapshot image
