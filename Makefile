@@ -114,6 +114,7 @@ release-check: $(GORELEASER)
 ## release-snapshot: everything a tag would produce, into dist/, published nowhere
 release-snapshot: $(GORELEASER)
 	$(GORELEASER) release --snapshot --clean
+	sh .ci/check-dist.sh dist
 
 ## image: the container image, built without a daemon or base image, then run and checked
 image:
