@@ -316,3 +316,53 @@ func TestActionSteps(t *testing.T) {
 		t.Errorf("the fake holds %d messages after a tampered download, want 3", n)
 	}
 }
+
+// TestGitHubActionsExample checks the example workflow uses this
+// repository's Action with inputs it declares, and that secrets reach it
+// only through `with:`.
+func TestGitHubActionsExample(t *testing.T) {
+	var act actionFile
+	if err := yaml.Unmarshal(mustRead(t, "../../action.yml"), &act); err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				If   string            `yaml:"if"`
+				Uses string            `yaml:"uses"`
+				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
+				Env  map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(mustRead(t, "../../examples/github-actions/notify-on-failure.yml"), &wf); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, job := range wf.Jobs {
+		for _, st := range job.Steps {
+			if strings.Contains(st.Run, "secrets.") || strings.Contains(fmt.Sprint(st.Env), "secrets.") {
+				t.Errorf("a step hands a secret to a script: %q", st.Run)
+			}
+			if !strings.HasPrefix(st.Uses, "feishu-push/feishu-push@") {
+				continue
+			}
+			found = true
+			if st.If != "failure()" {
+				t.Errorf("the notify step runs if %q", st.If)
+			}
+			for k := range st.With {
+				if _, ok := act.Inputs[k]; !ok {
+					t.Errorf("with: %s is not an input of action.yml", k)
+				}
+			}
+			if !strings.Contains(st.With["webhook"], "secrets.") {
+				t.Errorf("the webhook does not come from secrets: %q", st.With["webhook"])
+			}
+		}
+	}
+	if !found {
+		t.Error("the example does not use the Action")
+	}
+}
