@@ -6,10 +6,22 @@ BIN      := bin/feishu-push
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION)
 # Fuzz targets, as package:Target. `make test` runs each briefly.
-FUZZ     := ./pkg/feishu:FuzzParseRecipient ./pkg/card:FuzzRender ./pkg/card:FuzzValidate
+FUZZ     := \
+	./pkg/feishu:FuzzParseRecipient \
+	./pkg/feishu:FuzzParseRecipientList \
+	./pkg/feishu:FuzzParsePost \
+	./pkg/card:FuzzRender \
+	./pkg/card:FuzzValidate \
+	./pkg/card:FuzzTemplateBudget \
+	./pkg/render:FuzzMarkdown \
+	./pkg/render:FuzzCard \
+	./pkg/vchart:FuzzSVG \
+	./pkg/spool:FuzzDecode \
+	./pkg/listen:FuzzDecode \
+	./pkg/larkws:FuzzFrame
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit visible fuzz lint demo bench race screenshot man completions clean \
+.PHONY: all build install test unit visible fuzz lint corpus demo bench race screenshot man completions clean \
 	cross release-check release-snapshot image actionlint ci-release tools
 # Tests that skip where the machine lacks a tool (Chromium, systemd-analyze,
 # flock): `make test` runs them with -v so that a skip shows, with its reason.
@@ -51,6 +63,11 @@ fuzz:
 		echo "fuzz $$name ($(FUZZTIME))"; \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME); \
 	done
+
+## corpus: run the shared corpus of real cards (../shared/cards-corpus, or CARDS_CORPUS=dir) through
+## lint, the fake Feishu and the renderer; skipped with a message when the folder is absent
+corpus:
+	$(GO) test -count=1 -run 'Corpus' -v ./pkg/card ./pkg/feishutest ./pkg/render
 
 lint:
 	@out=$$(gofmt -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

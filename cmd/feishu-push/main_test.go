@@ -16,14 +16,16 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/feishu-push/feishu-push/pkg/cli"
+	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
-// Credentials of the scripts' fake Feishu; none may appear in any output.
+// Credentials of the scripts' fake Feishu, the test environment's; none
+// may appear in any output.
 const (
-	appSecret  = "script-app-secret-Vb3n"
-	hookToken  = "script-hook-token-Qw7e"
-	hookSecret = "script-hook-secret-Jk5l"
+	appSecret  = clitest.AppSecret
+	hookToken  = clitest.HookToken
+	hookSecret = clitest.HookSecret
 )
 
 func TestMain(m *testing.M) {
@@ -39,18 +41,15 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			fake := feishutest.New(
-				feishutest.WithApp("cli_script", appSecret),
-				feishutest.WithWebhook(hookToken, hookSecret),
-				feishutest.WithTemplates("AAqkScript"),
-			)
+			fake := feishutest.New(clitest.FakeOptions(feishutest.WithTemplates("AAqkScript"))...)
 			srv := httptest.NewServer(fake)
 			env.Defer(srv.Close)
 			env.Values["fake"] = fake
 			env.Values["srv"] = srv
 			env.Setenv("FEISHU_BASE_URL", srv.URL)
-			env.Setenv("FEISHU_APP_ID", "cli_script")
+			env.Setenv("FEISHU_APP_ID", clitest.AppID)
 			env.Setenv("FEISHU_APP_SECRET", appSecret)
+			env.Setenv("APP_SECRET", appSecret)
 			env.Setenv("HOOK", srv.URL+"/open-apis/bot/v2/hook/"+hookToken)
 			env.Setenv("HOOK_SECRET", hookSecret)
 			env.Setenv("HOME", env.WorkDir)
@@ -159,7 +158,7 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 // nosecrets fails if a credential or an issued tenant token appears in the
 // last stdout/stderr or in any file under $WORK.
 func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
-	secrets := append([]string{appSecret, hookToken, hookSecret}, ts.Value("fake").(*feishutest.Fake).IssuedTokens()...)
+	secrets := clitest.Secrets(ts.Value("fake").(*feishutest.Fake), appSecret, hookToken, hookSecret)
 	texts := map[string]string{"stdout": ts.ReadFile("stdout"), "stderr": ts.ReadFile("stderr")}
 	_ = filepath.WalkDir(ts.Getenv("WORK"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -168,12 +167,8 @@ func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return nil
 	})
-	for name, text := range texts {
-		for _, s := range secrets {
-			if strings.Contains(text, s) {
-				ts.Fatalf("secret %q found in %s", s, name)
-			}
-		}
+	if s, name := clitest.LeakedSecret(secrets, texts); s != "" {
+		ts.Fatalf("secret %q found in %s", s, name)
 	}
 }
 

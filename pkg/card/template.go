@@ -2,13 +2,17 @@ package card
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 	"unicode/utf8"
 )
 
@@ -18,7 +22,13 @@ type TemplateError struct {
 	Name string
 	Line int
 	Msg  string
+	// Err is the cause when there is one to test for: ErrBudget, or the
+	// context's error when the rendering was cancelled.
+	Err error
 }
+
+// Unwrap returns Err.
+func (e *TemplateError) Unwrap() error { return e.Err }
 
 func (e *TemplateError) Error() string {
 	if e.Line > 0 {
@@ -45,7 +55,33 @@ type Template struct {
 const (
 	escStr = "_feishu_push_json_string"
 	escVal = "_feishu_push_json_value"
+	tick   = "_feishu_push_tick"
 )
+
+// Budget bounds one rendering of a template, so that a runaway template
+// (nested {{range}}, a huge printf width, a string doubled in a loop) ends
+// in a clear error instead of exhausting time or memory.
+type Budget struct {
+	// Timeout bounds the time a rendering takes; 0 means no limit.
+	Timeout time.Duration
+	// MaxOutput bounds the rendered bytes, and any one string a function
+	// builds; 0 means DefaultBudget's.
+	MaxOutput int
+	// MaxSteps bounds loop iterations and template calls; 0 means
+	// DefaultBudget's.
+	MaxSteps int
+}
+
+// DefaultBudget is the budget of Execute and Render: far above what a card
+// needs (Feishu takes at most 30 KB), far below what hurts.
+var DefaultBudget = Budget{Timeout: 5 * time.Second, MaxOutput: 1 << 20, MaxSteps: 200_000}
+
+// ErrBudget is wrapped by the *TemplateError of a rendering that went over
+// its Budget.
+var ErrBudget = errors.New("template over budget")
+
+// maxWidth bounds a printf width or precision.
+const maxWidth = 1024
 
 // Funcs available in card templates besides text/template's built-ins.
 var Funcs = template.FuncMap{
@@ -76,7 +112,8 @@ func ParseTemplate(name string, src []byte) (*Template, error) {
 	t := template.New(name).Option("missingkey=error").Funcs(Funcs).Funcs(template.FuncMap{
 		escStr: jsonStringContent,
 		escVal: jsonValue,
-	})
+		tick:   func() string { return "" },
+	}).Funcs(boundedFuncs(nil))
 	if _, err := t.Parse(string(src)); err != nil {
 		return nil, cleanTemplateError(name, err)
 	}
@@ -88,31 +125,225 @@ func ParseTemplate(name string, src []byte) (*Template, error) {
 		if _, err := e.list(tt.Tree.Root, false); err != nil {
 			return nil, err
 		}
+		addTicks(tt.Tree, tt.Tree.Root)
 	}
 	return &Template{name: name, t: t}, nil
 }
 
-// Execute renders the template with data and checks that the result is
-// valid card JSON.
+// addTicks puts a budget check at the start of l and of every loop body in
+// it: loops and template calls are where a rendering can run long without
+// writing anything.
+func addTicks(tree *parse.Tree, l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	for _, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.IfNode:
+			addTicks(tree, n.List)
+			addTicks(tree, n.ElseList)
+		case *parse.WithNode:
+			addTicks(tree, n.List)
+			addTicks(tree, n.ElseList)
+		case *parse.RangeNode:
+			addTicks(tree, n.List)
+			addTicks(tree, n.ElseList)
+		}
+	}
+	pos := l.Pos
+	id := parse.NewIdentifier(tick).SetTree(tree).SetPos(pos)
+	call := &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Pipe: &parse.PipeNode{NodeType: parse.NodePipe, Pos: pos,
+		Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{id}}}}}
+	l.Nodes = append([]parse.Node{call}, l.Nodes...)
+}
+
+// Execute renders the template with data under DefaultBudget and checks
+// that the result is valid card JSON.
 func (t *Template) Execute(data any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := t.t.Execute(&buf, data); err != nil {
+	return t.ExecuteContext(context.Background(), data, DefaultBudget)
+}
+
+// ExecuteContext renders the template with data under budget, stopping
+// when ctx is done, and checks that the result is valid card JSON. Going
+// over the budget is a *TemplateError wrapping ErrBudget; a cancelled ctx
+// one wrapping ctx's error.
+func (t *Template) ExecuteContext(ctx context.Context, data any, budget Budget) ([]byte, error) {
+	if budget.MaxOutput <= 0 {
+		budget.MaxOutput = DefaultBudget.MaxOutput
+	}
+	if budget.MaxSteps <= 0 {
+		budget.MaxSteps = DefaultBudget.MaxSteps
+	}
+	if budget.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, budget.Timeout, fmt.Errorf("%w: rendering took longer than %v", ErrBudget, budget.Timeout))
+		defer cancel()
+	}
+	st := &execState{ctx: ctx, budget: budget}
+	tt, err := t.t.Clone()
+	if err != nil {
+		return nil, &TemplateError{Name: t.name, Msg: err.Error()}
+	}
+	tt.Funcs(template.FuncMap{tick: st.tick}).Funcs(boundedFuncs(st))
+	w := &budgetWriter{st: st}
+	err = tt.Execute(w, data)
+	if st.err != nil {
+		return nil, &TemplateError{Name: t.name, Msg: st.err.Error(), Err: errors.Unwrap(st.err)}
+	}
+	if err != nil {
 		return nil, cleanTemplateError(t.name, err)
 	}
-	out := buf.Bytes()
+	out := w.buf.Bytes()
 	if _, err := Parse(out); err != nil {
 		return nil, &TemplateError{Name: t.name, Msg: "rendered card is not valid: " + err.Error()}
 	}
 	return out, nil
 }
 
-// Render parses and executes a card template in one step.
+// Render parses and executes a card template in one step, under
+// DefaultBudget.
 func Render(name string, src []byte, data any) ([]byte, error) {
+	return RenderContext(context.Background(), name, src, data, DefaultBudget)
+}
+
+// RenderContext parses and executes a card template under budget, stopping
+// when ctx is done.
+func RenderContext(ctx context.Context, name string, src []byte, data any, budget Budget) ([]byte, error) {
 	t, err := ParseTemplate(name, src)
 	if err != nil {
 		return nil, err
 	}
-	return t.Execute(data)
+	return t.ExecuteContext(ctx, data, budget)
+}
+
+// execState is the budget of one rendering. Its err, once set, is why the
+// rendering stopped (wrapping ErrBudget or ctx's error).
+type execState struct {
+	ctx    context.Context
+	budget Budget
+	steps  int
+	err    error
+}
+
+func (st *execState) fail(err error) error {
+	if st.err == nil {
+		st.err = err
+	}
+	return st.err
+}
+
+// check is called at every step and write.
+func (st *execState) check() error {
+	if st.err != nil {
+		return st.err
+	}
+	if st.ctx.Err() != nil {
+		cause := context.Cause(st.ctx)
+		if errors.Is(cause, ErrBudget) {
+			return st.fail(cause)
+		}
+		return st.fail(fmt.Errorf("rendering stopped: %w", cause))
+	}
+	return nil
+}
+
+func (st *execState) tick() (string, error) {
+	st.steps++
+	if st.steps > st.budget.MaxSteps {
+		return "", st.fail(fmt.Errorf("%w: more than %d loop iterations and template calls", ErrBudget, st.budget.MaxSteps))
+	}
+	return "", st.check()
+}
+
+// sized fails when a function would build a string larger than the output
+// budget.
+func (st *execState) sized(n int) error {
+	if st == nil {
+		return nil
+	}
+	if n > st.budget.MaxOutput {
+		return st.fail(fmt.Errorf("%w: a value of more than %d bytes", ErrBudget, st.budget.MaxOutput))
+	}
+	return st.check()
+}
+
+// budgetWriter collects the output up to the budget.
+type budgetWriter struct {
+	st  *execState
+	buf bytes.Buffer
+}
+
+func (w *budgetWriter) Write(p []byte) (int, error) {
+	if err := w.st.check(); err != nil {
+		return 0, err
+	}
+	if w.buf.Len()+len(p) > w.st.budget.MaxOutput {
+		return 0, w.st.fail(fmt.Errorf("%w: output larger than %d bytes", ErrBudget, w.st.budget.MaxOutput))
+	}
+	return w.buf.Write(p)
+}
+
+// boundedFuncs replaces the built-in print functions and join with ones
+// that refuse a huge width and a result over the budget (st nil: no
+// budget, for parsing).
+func boundedFuncs(st *execState) template.FuncMap {
+	return template.FuncMap{
+		"printf": func(format string, args ...any) (string, error) {
+			if err := checkFormat(format); err != nil {
+				return "", err
+			}
+			s := fmt.Sprintf(format, args...)
+			return s, st.sized(len(s))
+		},
+		"print": func(args ...any) (string, error) {
+			s := fmt.Sprint(args...)
+			return s, st.sized(len(s))
+		},
+		"println": func(args ...any) (string, error) {
+			s := fmt.Sprintln(args...)
+			return s, st.sized(len(s))
+		},
+		"join": func(sep string, list []any) (string, error) {
+			s := Funcs["join"].(func(string, []any) string)(sep, list)
+			return s, st.sized(len(s))
+		},
+	}
+}
+
+// checkFormat refuses printf widths and precisions above maxWidth, and
+// widths taken from arguments ("*"), which could be anything.
+func checkFormat(format string) error {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		for i++; i < len(format); i++ {
+			c := format[i]
+			if c == '*' {
+				return fmt.Errorf("printf: a width or precision from an argument (*) is not allowed")
+			}
+			if c >= '0' && c <= '9' {
+				j := i
+				for j < len(format) && format[j] >= '0' && format[j] <= '9' {
+					j++
+				}
+				if n, err := strconv.Atoi(format[i:j]); err != nil || n > maxWidth {
+					if j < len(format) && format[j] == ']' {
+						i = j
+						continue // an argument index, checked by fmt
+					}
+					return fmt.Errorf("printf: width or precision %s is over %d", format[i:j], maxWidth)
+				}
+				i = j - 1
+				continue
+			}
+			if strings.IndexByte("+-# .[]", c) >= 0 {
+				continue
+			}
+			break // the verb
+		}
+	}
+	return nil
 }
 
 // DecodeData decodes template data from JSON. Numbers keep their literal
@@ -264,6 +495,7 @@ func cleanTemplateError(name string, err error) error {
 	var line int
 	fmt.Sscan(m[2], &line)
 	detail := m[4]
+	m[3] = strings.TrimSuffix(strings.TrimPrefix(m[3], "{{"), "}}")
 	if k := missingKeyRe.FindStringSubmatch(detail); k != nil {
 		detail = fmt.Sprintf("missing key %q", k[1])
 		if m[3] != "" {
@@ -274,5 +506,6 @@ func cleanTemplateError(name string, err error) error {
 	}
 	detail = strings.ReplaceAll(detail, escStr, "json")
 	detail = strings.ReplaceAll(detail, escVal, "json")
+	detail = strings.ReplaceAll(detail, tick, "loop")
 	return &TemplateError{Name: name, Line: line, Msg: detail}
 }

@@ -15,6 +15,8 @@ const MaxElements = 200
 type Error struct {
 	Path string
 	Msg  string
+	// Code is the Feishu error code the problem predicts, 0 when unknown.
+	Code int
 }
 
 func (e *Error) Error() string {
@@ -79,5 +81,3 @@ func position(data []byte, off int) (line, col int) {
 
 // jsonSpace is the white space JSON allows between tokens.
 const jsonSpace = " \t\r\n"
-
-var v2TopLevel = map[string]bool{"schema": true, "config": true, "card_link": true, "header": true, "body": true}

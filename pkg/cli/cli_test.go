@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestNewSendCardCmd(t *testing.T) {
 	} {
 		f := NewFactory(&IOStreams{}, func(string) string { return "" })
 		var got *SendCardOptions
-		cmd := newSendCardCmd(f, func(_ context.Context, o *SendCardOptions) error { got = o; return nil })
+		cmd := newSendCardCmd(f, nil, func(_ context.Context, o *SendCardOptions) error { got = o; return nil })
 		cmd.SetArgs(tc.args)
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
@@ -45,7 +46,7 @@ func TestNewSendCardCmd(t *testing.T) {
 func TestNewSendTextCmd(t *testing.T) {
 	f := NewFactory(&IOStreams{}, func(string) string { return "" })
 	var got *SendTextOptions
-	cmd := newSendTextCmd(f, func(_ context.Context, o *SendTextOptions) error { got = o; return nil })
+	cmd := newSendTextCmd(f, nil, func(_ context.Context, o *SendTextOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--to", "ou_a", "--text", "a, b", "--at", "ou_x", "--at", "all", "--text-file", "-"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -57,52 +58,57 @@ func TestNewSendTextCmd(t *testing.T) {
 
 func TestGlobalFlagsBeforeOrAfterSubcommand(t *testing.T) {
 	e := newEnv(t)
-	a := e.run("", "--dry-run", "--timeout", "3s", "send-text", "--to", "oc_a", "--text", "x")
-	b := e.run("", "send-text", "--to", "oc_a", "--text", "x", "--dry-run", "--timeout", "3s")
-	a.expect(t, 0)
-	b.expect(t, 0)
-	if !strings.Contains(a.out, `"url":`) || len(e.srv.Requests()) != 0 {
-		t.Errorf("dry run: %s, %d requests", a.out, len(e.srv.Requests()))
+	a := e.Run("", "--dry-run", "--timeout", "3s", "send-text", "--to", "oc_a", "--text", "x")
+	b := e.Run("", "send-text", "--to", "oc_a", "--text", "x", "--dry-run", "--timeout", "3s")
+	a.Expect(t, 0)
+	b.Expect(t, 0)
+	if !strings.Contains(a.Out, `"url":`) || len(e.Srv.Requests()) != 0 {
+		t.Errorf("dry run: %s, %d requests", a.Out, len(e.Srv.Requests()))
+	}
+	// Both runs print the same request; only the random uuid differs.
+	uuid := regexp.MustCompile(`fp-[0-9a-f]{32}`)
+	if x, y := uuid.ReplaceAllString(a.Out, "fp-X"), uuid.ReplaceAllString(b.Out, "fp-X"); x != y || !strings.Contains(y, "fp-X") {
+		t.Errorf("flags after the subcommand printed\n%s\nnot\n%s", y, x)
 	}
 }
 
 func TestSendTextExact(t *testing.T) {
 	e := newEnv(t)
 	text := "第一行 \"quoted\" \\ <b>not html</b> & 😀\n\tsecond line"
-	r := e.run("", "send-text", "--to", "oc_chat1", "--text", text)
-	r.expect(t, 0)
-	msgs := e.srv.Messages()
+	r := e.Run("", "send-text", "--to", "oc_chat1", "--text", text)
+	r.Expect(t, 0)
+	msgs := e.Srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("stored %d", len(msgs))
 	}
 	var c struct{ Text string }
-	_ = json.Unmarshal(msgs[0].Content, &c)
+	mustJSON(t, msgs[0].Content, &c)
 	if c.Text != text {
 		t.Errorf("stored %q, want %q", c.Text, text)
 	}
-	if r.out != "oc_chat1\t"+msgs[0].MessageID+"\n" || r.errOut != "" {
-		t.Errorf("stdout %q stderr %q", r.out, r.errOut)
+	if r.Out != "oc_chat1\t"+msgs[0].MessageID+"\n" || r.ErrOut != "" {
+		t.Errorf("stdout %q stderr %q", r.Out, r.ErrOut)
 	}
 }
 
 func TestSendTextFromStdinWithMentions(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("disk 93%\n", "send-text", "--to", "user:ou_u1", "--text-file", "-", "--at", "ou_u1", "--at", "all")
-	r.expect(t, 0)
+	r := e.Run("disk 93%\n", "send-text", "--to", "user:ou_u1", "--text-file", "-", "--at", "ou_u1", "--at", "all")
+	r.Expect(t, 0)
 	var c struct{ Text string }
-	_ = json.Unmarshal(e.srv.Messages()[0].Content, &c)
+	mustJSON(t, e.Srv.Messages()[0].Content, &c)
 	if c.Text != "disk 93%\n<at user_id=\"ou_u1\"></at> <at user_id=\"all\">所有人</at>" {
 		t.Errorf("text %q", c.Text)
 	}
-	if m := e.srv.Messages()[0]; m.ReceiveIDType != "open_id" {
+	if m := e.Srv.Messages()[0]; m.ReceiveIDType != "open_id" {
 		t.Errorf("receive_id_type %s", m.ReceiveIDType)
 	}
 }
 
 func TestSendCardSources(t *testing.T) {
 	e := newEnv(t)
-	tmpl := e.file("t.tmpl", `{"header":{"title":{"tag":"plain_text","content":"{{.title}}"}},"elements":[{"tag":"markdown","content":"total {{.total}} by {{.who}}"}]}`)
-	data := e.file("d.json", `{"title":"from data","total":"0","who":"data"}`)
+	tmpl := e.File("t.tmpl", `{"header":{"title":{"tag":"plain_text","content":"{{.title}}"}},"elements":[{"tag":"markdown","content":"total {{.total}} by {{.who}}"}]}`)
+	data := e.File("d.json", `{"title":"from data","total":"0","who":"data"}`)
 	for _, tc := range []struct {
 		name  string
 		stdin string
@@ -128,15 +134,15 @@ func TestSendCardSources(t *testing.T) {
 				return dig(c, "type") == "template" && dig(c, "data", "template_version_name") == "1.0.2" && dig(c, "data", "template_variable", "total") == "1,024"
 			}},
 	} {
-		before := len(e.srv.Messages())
-		r := e.run(tc.stdin, append([]string{"send-card", "--to", "oc_cards"}, tc.args...)...)
-		r.expect(t, 0)
-		msgs := e.srv.Messages()
+		before := len(e.Srv.Messages())
+		r := e.Run(tc.stdin, append([]string{"send-card", "--to", "oc_cards"}, tc.args...)...)
+		r.Expect(t, 0)
+		msgs := e.Srv.Messages()
 		if len(msgs) != before+1 {
 			t.Fatalf("%s: nothing stored", tc.name)
 		}
 		var c map[string]any
-		_ = json.Unmarshal(msgs[len(msgs)-1].Content, &c)
+		mustJSON(t, msgs[len(msgs)-1].Content, &c)
 		if msgs[len(msgs)-1].MsgType != "interactive" || !tc.check(c) {
 			t.Errorf("%s: stored %s", tc.name, msgs[len(msgs)-1].Content)
 		}
@@ -145,14 +151,14 @@ func TestSendCardSources(t *testing.T) {
 
 func TestPushDashboard(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales", "--content-file", "../../examples/dashboard/summary.md")
-	r.expect(t, 0)
+	r := e.Run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales", "--content-file", "../../examples/dashboard/summary.md")
+	r.Expect(t, 0)
 	var c map[string]any
-	_ = json.Unmarshal(e.srv.Messages()[0].Content, &c)
+	mustJSON(t, e.Srv.Messages()[0].Content, &c)
 	btn := dig(c, "body", "elements", 2)
 	if dig(c, "schema") != "2.0" || dig(c, "header", "title", "content") != "每日销售看板" || dig(btn, "type") != "primary" ||
 		dig(btn, "behaviors", 0, "default_url") != "https://bi.example.com/sales" || dig(btn, "text", "content") != "查看详情" {
-		t.Errorf("card %s", e.srv.Messages()[0].Content)
+		t.Errorf("card %s", e.Srv.Messages()[0].Content)
 	}
 	if s, _ := dig(c, "body", "elements", 0, "content").(string); !strings.Contains(s, "¥128,430.50") {
 		t.Errorf("summary missing: %v", dig(c, "body", "elements", 0))
@@ -160,79 +166,79 @@ func TestPushDashboard(t *testing.T) {
 }
 
 func TestWebhookMode(t *testing.T) {
-	e := newEnv(t).webhook()
-	delete(e.vars, "FEISHU_APP_SECRET") // a webhook needs no app
+	e := newEnv(t).Webhook()
+	delete(e.Vars, "FEISHU_APP_SECRET") // a webhook needs no app
 	for _, args := range [][]string{
 		{"send-text", "--text", "deploy ok", "--at", "all"},
 		{"send-card", "--title", "Deploy", "--content", "ok"},
 		{"send-card", "--card-file", "../../examples/cards/v2.json"},
 		{"push-dashboard", "--title", "Board", "--url", "https://bi.example.com"},
 	} {
-		r := e.run("", args...)
-		r.expect(t, 0)
-		if r.out != "webhook\t\n" {
-			t.Errorf("%v: stdout %q", args, r.out)
+		r := e.Run("", args...)
+		r.Expect(t, 0)
+		if r.Out != "webhook\t\n" {
+			t.Errorf("%v: stdout %q", args, r.Out)
 		}
 	}
-	msgs := e.srv.Messages()
+	msgs := e.Srv.Messages()
 	if len(msgs) != 4 || msgs[0].Mode != "webhook" || msgs[1].MsgType != "interactive" {
 		t.Fatalf("stored %+v", msgs)
 	}
-	if e.srv.CountRequests(feishutest.EndpointToken) != 0 {
+	if e.Srv.CountRequests(feishutest.EndpointToken) != 0 {
 		t.Error("webhook mode fetched a token")
 	}
 	// A wrong signing secret is an authentication failure.
-	e.vars["FEISHU_WEBHOOK_SECRET"] = "wrong-secret"
-	r := e.run("", "send-text", "--text", "x")
-	r.expect(t, ExitAuth)
-	if !strings.Contains(r.errOut, "19021") || !strings.Contains(r.errOut, "hint: the webhook signature was refused") {
-		t.Errorf("stderr %q", r.errOut)
+	e.Vars["FEISHU_WEBHOOK_SECRET"] = "wrong-secret"
+	r := e.Run("", "send-text", "--text", "x")
+	r.Expect(t, ExitAuth)
+	if !strings.Contains(r.ErrOut, "19021") || !strings.Contains(r.ErrOut, "hint: the webhook signature was refused") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
 func TestToken(t *testing.T) {
 	e := newEnv(t)
-	r := e.runUnchecked("", "token")
-	r.expect(t, 0)
-	toks := e.srv.IssuedTokens()
-	if len(toks) != 1 || r.out != toks[0]+"\n" {
-		t.Errorf("stdout %q, issued %v", r.out, toks)
+	r := e.RunUnchecked("", "token")
+	r.Expect(t, 0)
+	toks := e.Srv.IssuedTokens()
+	if len(toks) != 1 || r.Out != toks[0]+"\n" {
+		t.Errorf("stdout %q, issued %v", r.Out, toks)
 	}
-	r = e.runUnchecked("", "token", "--json")
+	r = e.RunUnchecked("", "token", "--json")
 	var got struct {
 		Token  string `json:"tenant_access_token"`
 		Expire int    `json:"expire"`
 	}
-	if err := json.Unmarshal([]byte(r.out), &got); err != nil || got.Token != toks[0] || got.Expire < 7000 {
-		t.Errorf("--json: %q", r.out)
+	if err := json.Unmarshal([]byte(r.Out), &got); err != nil || got.Token != toks[0] || got.Expire < 7000 {
+		t.Errorf("--json: %q", r.Out)
 	}
-	r = e.run("", "token", "--dry-run")
-	r.expect(t, 0)
-	if !strings.Contains(r.out, `"app_secret":"****"`) || e.srv.CountRequests(feishutest.EndpointToken) != 2 {
-		t.Errorf("dry run: %s", r.out)
+	r = e.Run("", "token", "--dry-run")
+	r.Expect(t, 0)
+	if !strings.Contains(r.Out, `"app_secret":"****"`) || e.Srv.CountRequests(feishutest.EndpointToken) != 2 {
+		t.Errorf("dry run: %s", r.Out)
 	}
-	e.vars["FEISHU_APP_SECRET"] = "wrong"
-	r = e.run("", "token")
-	r.expect(t, ExitAuth)
-	if !strings.Contains(r.errOut, "code 10014") || !strings.Contains(r.errOut, "log_id") {
-		t.Errorf("stderr %q", r.errOut)
+	e.Vars["FEISHU_APP_SECRET"] = "wrong"
+	r = e.Run("", "token")
+	r.Expect(t, ExitAuth)
+	if !strings.Contains(r.ErrOut, "code 10014") || !strings.Contains(r.ErrOut, "log_id") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
 func TestSeveralRecipientsOneFails(t *testing.T) {
 	e := newEnv(t)
-	e.srv.Reject("oc_nobot", feishutest.Fault{Code: 230002, Msg: "Bot is not in the chat"})
-	log := filepath.Join(e.dir, "push.log")
-	r := e.run("", "send-text", "--to", "oc_a,oc_nobot", "--to", "ou_b", "--text", "hi", "--log-file", log)
-	r.expect(t, ExitRejected)
-	out := lines(r.out)
+	e.Srv.Reject("oc_nobot", feishutest.Fault{Code: 230002, Msg: "Bot is not in the chat"})
+	log := filepath.Join(e.Dir, "push.log")
+	r := e.Run("", "send-text", "--to", "oc_a,oc_nobot", "--to", "ou_b", "--text", "hi", "--log-file", log)
+	r.Expect(t, ExitRejected)
+	out := lines(r.Out)
 	if len(out) != 2 || !strings.HasPrefix(out[0], "oc_a\tom_") || !strings.HasPrefix(out[1], "ou_b\tom_") {
-		t.Errorf("stdout %q", r.out)
+		t.Errorf("stdout %q", r.Out)
 	}
-	errs := lines(r.errOut)
+	errs := lines(r.ErrOut)
 	if len(errs) != 2 || !strings.Contains(errs[0], "oc_nobot") || !strings.Contains(errs[0], "code 230002") ||
 		!strings.Contains(errs[0], "log_id ") || !strings.Contains(errs[0], "add the bot to the group") || !strings.HasPrefix(errs[1], "feishu-push: 1 of 3 messages failed: sent 2, failed 1, spooled 0 in ") {
-		t.Errorf("stderr %q", r.errOut)
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 	logLines := lines(mustRead(t, log))
 	if len(logLines) != 3 {
@@ -242,7 +248,7 @@ func TestSeveralRecipientsOneFails(t *testing.T) {
 	byRecipient := map[string]map[string]any{}
 	for _, l := range logLines {
 		var m map[string]any
-		_ = json.Unmarshal([]byte(l), &m)
+		mustJSON(t, []byte(l), &m)
 		byRecipient[fmt.Sprint(m["recipient"])] = m
 	}
 	failed := byRecipient["oc_nobot"]
@@ -263,11 +269,11 @@ func TestSeveralRecipientsOneFails(t *testing.T) {
 	}
 
 	// The same with --json.
-	r = e.run("", "send-text", "--to", "oc_nobot,oc_a", "--text", "hi", "--json")
-	r.expect(t, ExitRejected)
+	r = e.Run("", "send-text", "--to", "oc_nobot,oc_a", "--text", "hi", "--json")
+	r.Expect(t, ExitRejected)
 	var res struct{ Results []Result }
-	if err := json.Unmarshal([]byte(r.out), &res); err != nil || len(res.Results) != 2 {
-		t.Fatalf("--json: %q", r.out)
+	if err := json.Unmarshal([]byte(r.Out), &res); err != nil || len(res.Results) != 2 {
+		t.Fatalf("--json: %q", r.Out)
 	}
 	if f := res.Results[0]; f.OK || f.Error == nil || f.Error.Code != 230002 || f.Error.LogID == "" || f.Error.Retryable || f.Error.Hint == "" {
 		t.Errorf("failed result %+v", f)
@@ -285,28 +291,28 @@ func TestExitCodes(t *testing.T) {
 		want  string
 	}{
 		{"rejected", func(e *env) {
-			e.srv.Reject("oc_x", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."})
+			e.Srv.Reject("oc_x", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."})
 		}, ExitRejected, "230013"},
-		{"wrong secret", func(e *env) { e.vars["FEISHU_APP_SECRET"] = "nope" }, ExitAuth, "10014"},
-		{"unknown app", func(e *env) { e.vars["FEISHU_APP_ID"] = "cli_nope" }, ExitAuth, "10003"},
-		{"server errors", func(e *env) { e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 503}) }, ExitTransient, "HTTP 503"},
+		{"wrong secret", func(e *env) { e.Vars["FEISHU_APP_SECRET"] = "nope" }, ExitAuth, "10014"},
+		{"unknown app", func(e *env) { e.Vars["FEISHU_APP_ID"] = "cli_nope" }, ExitAuth, "10003"},
+		{"server errors", func(e *env) { e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 503}) }, ExitTransient, "HTTP 503"},
 		{"rate limited", func(e *env) {
 			// 99991400 is repeated while it lasts, within --retry-max-wait.
-			e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 429, Code: 99991400, Msg: "request trigger frequency limit",
+			e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 429, Code: 99991400, Msg: "request trigger frequency limit",
 				Header: map[string]string{"x-ogw-ratelimit-reset": "1"}})
 		}, ExitTransient, "99991400"},
 		{"quota", func(e *env) {
-			e.srv.Inject(feishutest.Fault{Endpoint: "messages", Status: 429, Code: 99991403, Msg: "This month's API call quota has been exceeded"})
+			e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Status: 429, Code: 99991403, Msg: "This month's API call quota has been exceeded"})
 		}, ExitRejected, "monthly API quota"},
-		{"down", func(e *env) { e.srv.Close() }, ExitTransient, "connection refused"},
+		{"down", func(e *env) { e.Srv.Close() }, ExitTransient, "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			tc.setup(e)
-			r := e.run("", "send-text", "--to", "oc_x", "--text", "hi", "--retries", "1", "--retry-max-wait", "500ms")
-			r.expect(t, tc.code)
-			if len(lines(r.errOut)) != 1 || !strings.Contains(r.errOut, tc.want) {
-				t.Errorf("stderr %q, want one line with %q", r.errOut, tc.want)
+			r := e.Run("", "send-text", "--to", "oc_x", "--text", "hi", "--retries", "1", "--retry-max-wait", "500ms")
+			r.Expect(t, tc.code)
+			if len(lines(r.ErrOut)) != 1 || !strings.Contains(r.ErrOut, tc.want) {
+				t.Errorf("stderr %q, want one line with %q", r.ErrOut, tc.want)
 			}
 		})
 	}
@@ -317,21 +323,21 @@ func TestExitCodes(t *testing.T) {
 // request.
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
-	dir := e.dir
-	bigText := e.file("big.txt", strings.Repeat("字", 51*1024))
-	bigCard := e.file("big.json", `{"elements":[{"tag":"markdown","content":"`+strings.Repeat("x", 31*1024)+`"}]}`)
-	binary := e.file("bin.dat", "\x00\x01\x02PNG")
-	badJSON := e.file("bad.json", "{\n  \"elements\": [\n}")
-	v2note := e.file("v2.json", `{"schema":"2.0","body":{"elements":[{"tag":"note","elements":[]}]}}`)
-	tmplMissing := e.file("missing.tmpl", "{\n\"elements\":[{\"tag\":\"markdown\",\"content\":\"{{.nope}}\"}]}")
-	tmplBroken := e.file("broken.tmpl", `{"a":"{{.x"}`)
-	tmplBadOut := e.file("badout.tmpl", `{"a":"{{.x}}",}`)
-	badData := e.file("data.json", `{"x": 1,}`)
-	arrData := e.file("arr.json", `[1,2]`)
-	emptySecret := e.file("empty.secret", "\n")
-	badConfig := e.file("config.yaml", "profiles:\n  default:\n    app_idd: x\n")
+	dir := e.Dir
+	bigText := e.File("big.txt", strings.Repeat("字", 51*1024))
+	bigCard := e.File("big.json", `{"elements":[{"tag":"markdown","content":"`+strings.Repeat("x", 31*1024)+`"}]}`)
+	binary := e.File("bin.dat", "\x00\x01\x02PNG")
+	badJSON := e.File("bad.json", "{\n  \"elements\": [\n}")
+	v2note := e.File("v2.json", `{"schema":"2.0","body":{"elements":[{"tag":"note","elements":[]}]}}`)
+	tmplMissing := e.File("missing.tmpl", "{\n\"elements\":[{\"tag\":\"markdown\",\"content\":\"{{.nope}}\"}]}")
+	tmplBroken := e.File("broken.tmpl", `{"a":"{{.x"}`)
+	tmplBadOut := e.File("badout.tmpl", `{"a":"{{.x}}",}`)
+	badData := e.File("data.json", `{"x": 1,}`)
+	arrData := e.File("arr.json", `[1,2]`)
+	emptySecret := e.File("empty.secret", "\n")
+	badConfig := e.File("config.yaml", "profiles:\n  default:\n    app_idd: x\n")
 	noSuch := filepath.Join(dir, "no-such-file")
-	hook := e.srv.WebhookURL(testHookToken)
+	hook := e.Srv.WebhookURL(testHookToken)
 
 	cases := []struct {
 		name string
@@ -391,7 +397,7 @@ func TestBadInput(t *testing.T) {
 		{"dashboard without url", []string{"push-dashboard", "--to", "oc_a", "--title", "t"}, nil, "--url is required"},
 		{"dashboard bad url", []string{"push-dashboard", "--to", "oc_a", "--title", "t", "--url", "bi.example.com"}, nil, "--url: \"bi.example.com\" is not an absolute URL"},
 		{"dashboard without title", []string{"push-dashboard", "--to", "oc_a", "--url", "https://x"}, nil, "--title is required"},
-		{"unwritable log file", []string{"send-text", "--to", "oc_a", "--text", "x", "--log-file", filepath.Join(noSuch, "x.log")}, nil, "--log-file"},
+		{"unwritable log file", []string{"send-text", "--to", "oc_a", "--text", "x", "--log-file", filepath.Join(binary, "x.log")}, nil, "--log-file"},
 		{"bad config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", badConfig}, nil, "field app_idd not found"},
 		{"missing config", []string{"send-text", "--to", "oc_a", "--text", "x", "--config", noSuch}, nil, "config " + noSuch},
 		{"unknown profile", []string{"send-text", "--to", "oc_a", "--text", "x", "--profile", "prod"}, nil, "--profile \"prod\" given but there is no config file"},
@@ -409,81 +415,81 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			saved := map[string]string{}
 			for k, v := range tc.env {
-				saved[k] = e.vars[k]
-				e.vars[k] = v
+				saved[k] = e.Vars[k]
+				e.Vars[k] = v
 			}
 			defer func() {
 				for k, v := range saved {
-					e.vars[k] = v
+					e.Vars[k] = v
 				}
 			}()
-			r := e.run("", tc.args...)
-			if r.code != ExitUsage {
-				t.Errorf("exit %d, want 2; stderr %q", r.code, r.errOut)
+			r := e.Run("", tc.args...)
+			if r.Code != ExitUsage {
+				t.Errorf("exit %d, want 2; stderr %q", r.Code, r.ErrOut)
 			}
-			if l := lines(r.errOut); len(l) != 1 || !strings.HasPrefix(l[0], "feishu-push: ") || !strings.Contains(l[0], tc.want) {
-				t.Errorf("stderr %q, want one line containing %q", r.errOut, tc.want)
+			if l := lines(r.ErrOut); len(l) != 1 || !strings.HasPrefix(l[0], "feishu-push: ") || !strings.Contains(l[0], tc.want) {
+				t.Errorf("stderr %q, want one line containing %q", r.ErrOut, tc.want)
 			}
-			if r.out != "" {
-				t.Errorf("stdout %q, want nothing", r.out)
+			if r.Out != "" {
+				t.Errorf("stdout %q, want nothing", r.Out)
 			}
 		})
 	}
-	if n := len(e.srv.Requests()); n != 0 {
-		t.Errorf("bad input reached the server: %d requests %+v", n, e.srv.Requests())
+	if n := len(e.Srv.Requests()); n != 0 {
+		t.Errorf("bad input reached the server: %d requests %+v", n, e.Srv.Requests())
 	}
 }
 
 func TestConfigFile(t *testing.T) {
 	e := newEnv(t)
-	delete(e.vars, "FEISHU_APP_ID")
-	delete(e.vars, "FEISHU_APP_SECRET")
-	secretFile := e.file("app.secret", testAppSecret+"\n")
-	cfg := e.file("config.yaml", `default_profile: main
+	delete(e.Vars, "FEISHU_APP_ID")
+	delete(e.Vars, "FEISHU_APP_SECRET")
+	secretFile := e.File("app.secret", testAppSecret+"\n")
+	cfg := e.File("config.yaml", `default_profile: main
 profiles:
   main:
     app_id: cli_test
     app_secret_file: `+secretFile+`
-    base_url: `+e.srv.URL+`/open-apis/
+    base_url: `+e.Srv.URL+`/open-apis/
     to: [oc_default]
   other:
     app_id: cli_other
     app_secret: `+testAppSecret+`
 `)
-	e.vars["FEISHU_PUSH_CONFIG"] = cfg
+	e.Vars["FEISHU_PUSH_CONFIG"] = cfg
 	os.Chmod(cfg, 0o644)
-	r := e.run("", "send-text", "--text", "from config")
-	r.expect(t, 0)
-	if m := e.srv.Messages(); len(m) != 1 || m[0].ReceiveID != "oc_default" {
+	r := e.Run("", "send-text", "--text", "from config")
+	r.Expect(t, 0)
+	if m := e.Srv.Messages(); len(m) != 1 || m[0].ReceiveID != "oc_default" {
 		t.Fatalf("stored %+v", m)
 	}
 	// The other profile has an unknown app; env and flags override it.
-	r = e.run("", "--profile", "other", "send-text", "--to", "oc_a", "--text", "x")
-	r.expect(t, ExitAuth)
-	if !strings.Contains(r.errOut, "readable by others") {
-		t.Errorf("no permission warning for a secret in a 0600 file? stderr %q", r.errOut)
+	r = e.Run("", "--profile", "other", "send-text", "--to", "oc_a", "--text", "x")
+	r.Expect(t, ExitAuth)
+	if !strings.Contains(r.ErrOut, "readable by others") {
+		t.Errorf("no permission warning for a secret in a 0600 file? stderr %q", r.ErrOut)
 	}
 	os.Chmod(cfg, 0o600)
-	e.vars["FEISHU_APP_ID"] = "cli_test"
-	r = e.run("", "--profile", "other", "send-text", "--to", "oc_a", "--text", "x")
-	r.expect(t, 0)
-	if r.errOut != "" {
-		t.Errorf("stderr %q", r.errOut)
+	e.Vars["FEISHU_APP_ID"] = "cli_test"
+	r = e.Run("", "--profile", "other", "send-text", "--to", "oc_a", "--text", "x")
+	r.Expect(t, 0)
+	if r.ErrOut != "" {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
-	r = e.run("", "--profile", "other", "--app-id", "cli_flag", "send-text", "--to", "oc_a", "--text", "x")
-	r.expect(t, ExitAuth)
-	r = e.run("", "--profile", "nope", "send-text", "--to", "oc_a", "--text", "x")
-	r.expect(t, ExitUsage)
-	if !strings.Contains(r.errOut, `no profile "nope" (have: main, other)`) {
-		t.Errorf("stderr %q", r.errOut)
+	r = e.Run("", "--profile", "other", "--app-id", "cli_flag", "send-text", "--to", "oc_a", "--text", "x")
+	r.Expect(t, ExitAuth)
+	r = e.Run("", "--profile", "nope", "send-text", "--to", "oc_a", "--text", "x")
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.ErrOut, `no profile "nope" (have: main, other)`) {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
 func TestDryRunShowsEveryRequestMasked(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "--dry-run", "send-card", "--to", "oc_a,ou_b", "--title", "T", "--uuid", "daily-1")
-	r.expect(t, 0)
-	reqs := lines(r.out)
+	r := e.Run("", "--dry-run", "send-card", "--to", "oc_a,ou_b", "--title", "T", "--uuid", "daily-1")
+	r.Expect(t, 0)
+	reqs := lines(r.Out)
 	if len(reqs) != 2 {
 		t.Fatalf("dry run printed %d requests", len(reqs))
 	}
@@ -492,28 +498,28 @@ func TestDryRunShowsEveryRequestMasked(t *testing.T) {
 		Headers     map[string]string
 		Body        struct{ ReceiveID, MsgType, Content, UUID string } `json:"body"`
 	}
-	_ = json.Unmarshal([]byte(reqs[1]), &req)
-	if req.Method != "POST" || req.URL != e.srv.URL+"/open-apis/im/v1/messages?receive_id_type=open_id" ||
+	mustJSON(t, []byte(reqs[1]), &req)
+	if req.Method != "POST" || req.URL != e.Srv.URL+"/open-apis/im/v1/messages?receive_id_type=open_id" ||
 		req.Headers["Authorization"] != "Bearer ****" || !strings.HasPrefix(req.Body.UUID, "daily-1-") {
 		t.Errorf("request %s", reqs[1])
 	}
-	e.webhook()
-	r = e.run("", "--dry-run", "send-text", "--text", "x")
-	r.expect(t, 0)
-	if !strings.Contains(r.out, "/hook/****") || !strings.Contains(r.out, `"sign":"****"`) {
-		t.Errorf("webhook dry run %s", r.out)
+	e.Webhook()
+	r = e.Run("", "--dry-run", "send-text", "--text", "x")
+	r.Expect(t, 0)
+	if !strings.Contains(r.Out, "/hook/****") || !strings.Contains(r.Out, `"sign":"****"`) {
+		t.Errorf("webhook dry run %s", r.Out)
 	}
-	if n := len(e.srv.Requests()); n != 0 {
+	if n := len(e.Srv.Requests()); n != 0 {
 		t.Errorf("dry run made %d requests", n)
 	}
 }
 
 func TestVersion(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "version")
-	r.expect(t, 0)
-	if !strings.HasPrefix(r.out, "feishu-push ") {
-		t.Errorf("stdout %q", r.out)
+	r := e.Run("", "version")
+	r.Expect(t, 0)
+	if !strings.HasPrefix(r.Out, "feishu-push ") {
+		t.Errorf("stdout %q", r.Out)
 	}
 }
 

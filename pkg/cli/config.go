@@ -11,39 +11,76 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
-// Profile is one named set of settings in the config file. Each key has the
-// meaning of the flag of the same name.
-type Profile struct {
-	AppID           string   `yaml:"app_id"`
-	AppSecret       string   `yaml:"app_secret"`
-	AppSecretFile   string   `yaml:"app_secret_file"`
-	BaseURL         string   `yaml:"base_url"`
-	Domain          string   `yaml:"domain"`
-	Webhook         string   `yaml:"webhook"`
-	WebhookSecret   string   `yaml:"webhook_secret"`
-	LogFile         string   `yaml:"log_file"`
-	To              []string `yaml:"to"`
-	TokenCache      string   `yaml:"token_cache"`
-	SpoolDir        string   `yaml:"spool_dir"`
-	NotifyOnFailure string   `yaml:"notify_on_failure"`
-	NotifySecret    string   `yaml:"notify_secret"`
-	MetricsFile     string   `yaml:"metrics_file"`
+// profileRef is the profile asked for, and where it was asked for.
+type profileRef struct{ name, from string }
+
+// configFile is the YAML config file: named profiles and the one used when
+// no --profile is given. A profile's keys are the config keys of the
+// settings table, each with the meaning of the flag of the same name.
+type configFile struct {
+	DefaultProfile string               `yaml:"default_profile"`
+	Profiles       map[string]yaml.Node `yaml:"profiles"`
 }
 
-// ConfigFile is the YAML config file: named profiles and the one used when
-// no --profile is given.
-type ConfigFile struct {
-	DefaultProfile string             `yaml:"default_profile"`
-	Profiles       map[string]Profile `yaml:"profiles"`
-}
+// profileValues are a profile's values by config key.
+type profileValues map[string]value
 
 // holdsSecret reports whether p holds a credential in clear.
-func (p Profile) holdsSecret() bool {
-	return p.AppSecret != "" || p.WebhookSecret != "" || p.Webhook != "" || p.NotifySecret != "" ||
-		strings.Contains(p.NotifyOnFailure, "/hook/")
+func (p profileValues) holdsSecret() bool {
+	for k, v := range p {
+		if st := settingByKey(k); st != nil && st.secret && v.text != "" {
+			if k == "notify_on_failure" && !strings.Contains(v.text, "/hook/") {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func settingByKey(key string) *setting {
+	for i := range settings {
+		if settings[i].key == key {
+			return &settings[i]
+		}
+	}
+	return nil
+}
+
+// decodeProfile reads a profile's keys as the settings table declares them.
+func decodeProfile(path string, n *yaml.Node) (profileValues, error) {
+	out := profileValues{}
+	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return out, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("config %s: line %d: a profile is a mapping of keys", path, n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		st := settingByKey(k.Value)
+		if st == nil {
+			return nil, fmt.Errorf("config %s: line %d: field %s not found in a profile", path, k.Line, k.Value)
+		}
+		switch {
+		case st.kind == kList && v.Kind == yaml.SequenceNode:
+			var list []string
+			if err := v.Decode(&list); err != nil {
+				return nil, fmt.Errorf("config %s: line %d: %s: want a list of strings", path, v.Line, k.Value)
+			}
+			out[k.Value] = value{list: list}
+		case st.kind == kList && v.Kind == yaml.ScalarNode:
+			out[k.Value] = value{list: []string{v.Value}}
+		case v.Kind == yaml.ScalarNode:
+			out[k.Value] = value{text: v.Value}
+		default:
+			return nil, fmt.Errorf("config %s: line %d: %s: want a single value", path, v.Line, k.Value)
+		}
+	}
+	return out, nil
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/feishu-push/config.yaml, or
@@ -63,24 +100,25 @@ func defaultConfigPath(getenv func(string) string) string {
 // loadProfile reads the config file and returns the selected profile. An
 // explicit path that does not exist is an error; the default path is
 // optional. warn receives the permission warning.
-func loadProfile(path string, explicit bool, name string, warn func(string)) (Profile, error) {
+func loadProfile(path string, explicit bool, ref profileRef, warn func(string)) (profileValues, error) {
+	name := ref.name
 	if path == "" {
 		if name != "" {
-			return Profile{}, fmt.Errorf("--profile %q given but there is no config file", name)
+			return nil, fmt.Errorf("%s %q given but there is no config file", ref.from, name)
 		}
-		return Profile{}, nil
+		return nil, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			if name != "" {
-				return Profile{}, fmt.Errorf("--profile %q given but there is no config file %s", name, path)
+				return nil, fmt.Errorf("%s %q given but there is no config file %s", ref.from, name, path)
 			}
-			return Profile{}, nil
+			return nil, nil
 		}
-		return Profile{}, fmt.Errorf("config %s: %v", path, unwrapPathError(err))
+		return nil, fmt.Errorf("config %s: %v", path, unwrapPathError(err))
 	}
-	var cf ConfigFile
+	var cf configFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cf); err != nil && !errors.Is(err, io.EOF) {
@@ -89,7 +127,7 @@ func loadProfile(path string, explicit bool, name string, warn func(string)) (Pr
 		if errors.As(err, &te) {
 			msg = strings.Join(te.Errors, "; ")
 		}
-		return Profile{}, fmt.Errorf("config %s: %s", path, msg)
+		return nil, fmt.Errorf("config %s: %s", path, msg)
 	}
 	if name == "" {
 		name = cf.DefaultProfile
@@ -97,17 +135,21 @@ func loadProfile(path string, explicit bool, name string, warn func(string)) (Pr
 	if name == "" {
 		name = "default"
 	}
-	p, ok := cf.Profiles[name]
+	node, ok := cf.Profiles[name]
 	if !ok {
 		if name == "default" && cf.DefaultProfile == "" && len(cf.Profiles) == 0 {
-			return Profile{}, nil
+			return nil, nil
 		}
 		names := make([]string, 0, len(cf.Profiles))
 		for n := range cf.Profiles {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		return Profile{}, fmt.Errorf("config %s: no profile %q (have: %s)", path, name, strings.Join(names, ", "))
+		return nil, fmt.Errorf("config %s: no profile %q (have: %s)", path, name, strings.Join(names, ", "))
+	}
+	p, err := decodeProfile(path, &node)
+	if err != nil {
+		return nil, err
 	}
 	if p.holdsSecret() {
 		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {

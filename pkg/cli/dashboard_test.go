@@ -53,19 +53,19 @@ func findTag(v any, tag string) map[string]any {
 
 func TestDashboardFromJSON(t *testing.T) {
 	e := newEnv(t)
-	chartOut := filepath.Join(e.dir, "chart.png")
-	r := e.run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
+	chartOut := filepath.Join(e.Dir, "chart.png")
+	r := e.Run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
 		"--data", dashExamples+"sales.json", "--as-of", "2026-11-21 18:00", "--tz", "Asia/Shanghai", "--chart-out", chartOut)
-	r.expect(t, 0)
-	imgs := e.srv.Images()
+	r.Expect(t, 0)
+	imgs := e.Srv.Images()
 	if len(imgs) != 1 || imgs[0].Width != 1200 || imgs[0].Height != 600 {
 		t.Fatalf("uploaded %+v", imgs)
 	}
 	// The upload and the send share one token.
-	if n := e.srv.CountRequests(feishutest.EndpointToken); n != 1 {
+	if n := e.Srv.CountRequests(feishutest.EndpointToken); n != 1 {
 		t.Errorf("%d token requests, want 1", n)
 	}
-	c := lastCard(t, e.srv)
+	c := lastCard(t, e.Srv)
 	img := findTag(c, "img")
 	if img == nil || img["img_key"] != imgs[0].Key || dig(img, "alt", "content") != "近 7 日销售额" {
 		t.Errorf("card image %v, uploaded key %s", img, imgs[0].Key)
@@ -77,7 +77,7 @@ func TestDashboardFromJSON(t *testing.T) {
 	if tbl == nil || len(tbl["rows"].([]any)) != 6 || dig(tbl, "rows", 1, "c1") != 28650.5 || dig(tbl, "columns", 0, "display_name") != "门店" {
 		t.Errorf("table %v", tbl)
 	}
-	raw := string(e.srv.Messages()[0].Content)
+	raw := string(e.Srv.Messages()[0].Content)
 	for _, want := range []string{"¥128,430.50", "↑ 5.3%", "1,842 单", "数据时间 2026-11-21 18:00 (Asia/Shanghai)"} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("card lacks %q", want)
@@ -94,12 +94,12 @@ func TestDashboardFromJSON(t *testing.T) {
 
 func TestDashboardFromCSVStdin(t *testing.T) {
 	e := newEnv(t)
-	r := e.run(mustRead(t, dashExamples+"stores.csv"), "push-dashboard", "--to", "oc_sales", "--title", "门店销售",
+	r := e.Run(mustRead(t, dashExamples+"stores.csv"), "push-dashboard", "--to", "oc_sales", "--title", "门店销售",
 		"--url", "https://bi.example.com/stores", "--data", "-", "--kpi", "销售额=销售额:sum", "--kpi", "订单数=订单数:sum",
 		"--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额", "--max-rows", "5", "--card-version", "1")
-	r.expect(t, 0)
-	c := lastCard(t, e.srv)
-	if _, v2 := c["schema"]; v2 || findTag(c, "img") == nil || len(e.srv.Images()) != 1 {
+	r.Expect(t, 0)
+	c := lastCard(t, e.Srv)
+	if _, v2 := c["schema"]; v2 || findTag(c, "img") == nil || len(e.Srv.Images()) != 1 {
 		t.Errorf("want a 1.0 card with the chart: %v", c)
 	}
 	raw, _ := json.Marshal(c)
@@ -111,37 +111,37 @@ func TestDashboardFromCSVStdin(t *testing.T) {
 }
 
 func TestDashboardWebhook(t *testing.T) {
-	e := newEnv(t).webhook()
-	delete(e.vars, "FEISHU_APP_SECRET")
-	r := e.run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
-	r.expect(t, 0)
-	if !strings.Contains(r.errOut, "warning: chart left out: a webhook cannot upload images") || len(e.srv.Images()) != 0 {
-		t.Errorf("stderr %q, uploads %d", r.errOut, len(e.srv.Images()))
+	e := newEnv(t).Webhook()
+	delete(e.Vars, "FEISHU_APP_SECRET")
+	r := e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
+	r.Expect(t, 0)
+	if !strings.Contains(r.ErrOut, "warning: chart left out: a webhook cannot upload images") || len(e.Srv.Images()) != 0 {
+		t.Errorf("stderr %q, uploads %d", r.ErrOut, len(e.Srv.Images()))
 	}
-	if findTag(lastCard(t, e.srv), "img") != nil {
+	if findTag(lastCard(t, e.Srv), "img") != nil {
 		t.Error("a chart without an uploaded image")
 	}
 	// With app credentials as well, the app uploads and the webhook posts.
-	e.vars["FEISHU_APP_SECRET"] = testAppSecret
-	r = e.run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
-	r.expect(t, 0)
-	msgs := e.srv.Messages()
-	img := findTag(lastCard(t, e.srv), "img")
-	if r.errOut != "" || len(e.srv.Images()) != 1 || msgs[len(msgs)-1].Mode != "webhook" || img["img_key"] != e.srv.Images()[0].Key {
-		t.Errorf("stderr %q, image %v", r.errOut, img)
+	e.Vars["FEISHU_APP_SECRET"] = testAppSecret
+	r = e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
+	r.Expect(t, 0)
+	msgs := e.Srv.Messages()
+	img := findTag(lastCard(t, e.Srv), "img")
+	if r.ErrOut != "" || len(e.Srv.Images()) != 1 || msgs[len(msgs)-1].Mode != "webhook" || img["img_key"] != e.Srv.Images()[0].Key {
+		t.Errorf("stderr %q, image %v", r.ErrOut, img)
 	}
 }
 
 func TestDashboardDryRun(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "--dry-run", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json")
-	r.expect(t, 0)
-	reqs := lines(r.out)
+	r := e.Run("", "--dry-run", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json")
+	r.Expect(t, 0)
+	reqs := lines(r.Out)
 	if len(reqs) != 2 || !strings.Contains(reqs[0], "/open-apis/im/v1/images") || !strings.Contains(reqs[0], `"image_type":"message"`) ||
 		!strings.Contains(reqs[1], placeholderImageKey) {
-		t.Errorf("dry run:\n%s", r.out)
+		t.Errorf("dry run:\n%s", r.Out)
 	}
-	if len(e.srv.Requests()) != 0 {
+	if len(e.Srv.Requests()) != 0 {
 		t.Error("dry run touched the server")
 	}
 }
@@ -159,18 +159,18 @@ func TestDashboardFitsSizeLimits(t *testing.T) {
 		args := []string{"push-dashboard", "--title", "门店", "--url", "https://x.example", "--data", "-", "--data-format", "csv", "--max-rows", "100000"}
 		limit := feishu.MaxCardBody
 		if mode == "webhook" {
-			e.webhook()
+			e.Webhook()
 			limit = feishu.MaxWebhookBody
 		} else {
 			args = append(args, "--to", "oc_a")
 		}
-		r := e.run(b.String(), args...)
-		r.expect(t, 0)
-		m := e.srv.Messages()[0]
+		r := e.Run(b.String(), args...)
+		r.Expect(t, 0)
+		m := e.Srv.Messages()[0]
 		if len(m.Body) > limit {
 			t.Errorf("%s: body %d bytes over %d", mode, len(m.Body), limit)
 		}
-		if !strings.Contains(string(m.Content), "共 2000 行") || len(findTag(lastCard(t, e.srv), "table")["rows"].([]any)) < 10 {
+		if !strings.Contains(string(m.Content), "共 2000 行") || len(findTag(lastCard(t, e.Srv), "table")["rows"].([]any)) < 10 {
 			t.Errorf("%s: no trimmed table in %.300s", mode, m.Content)
 		}
 	}
@@ -178,10 +178,10 @@ func TestDashboardFitsSizeLimits(t *testing.T) {
 
 func TestDashboardBadInput(t *testing.T) {
 	e := newEnv(t)
-	ragged := e.file("ragged.csv", "门店,销售额\n朝阳,100\n海淀\n")
-	textCol := e.file("text.csv", "门店,销售额\n朝阳,100\n海淀,n/a\n")
-	empty := e.file("empty.csv", "")
-	shape := e.file("shape.json", "{\n  \"kpis\": {\"label\": \"x\"}\n}")
+	ragged := e.File("ragged.csv", "门店,销售额\n朝阳,100\n海淀\n")
+	textCol := e.File("text.csv", "门店,销售额\n朝阳,100\n海淀,n/a\n")
+	empty := e.File("empty.csv", "")
+	shape := e.File("shape.json", "{\n  \"kpis\": {\"label\": \"x\"}\n}")
 	base := []string{"push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example"}
 	for _, tc := range []struct {
 		args []string
@@ -190,7 +190,7 @@ func TestDashboardBadInput(t *testing.T) {
 		{[]string{"--data", ragged}, ragged + ":3:1: this row has a different number of fields"},
 		{[]string{"--data", textCol, "--kpi", "总额=销售额:sum"}, textCol + `:3:2: --kpi "总额=销售额:sum": "n/a" in column "销售额" is not a number`},
 		{[]string{"--data", textCol, "--kpi", "总额=营业额:sum"}, `no column "营业额" (columns: 门店, 销售额)`},
-		{[]string{"--data", textCol, "--chart", "pie", "--chart-x", "门店", "--chart-y", "销售额"}, `--chart "pie": want bar or line`},
+		{[]string{"--data", textCol, "--chart", "scatter", "--chart-x", "门店", "--chart-y", "销售额"}, `--chart "scatter": want line, bar, area, pie`},
 		{[]string{"--data", textCol, "--chart", "bar", "--chart-x", "门店"}, "--chart needs --chart-x COLUMN and --chart-y"},
 		{[]string{"--data", empty}, empty + ": empty file"},
 		{[]string{"--data", shape}, shape + ":2:11: kpis: want []dashboard.KPI"},
@@ -199,33 +199,33 @@ func TestDashboardBadInput(t *testing.T) {
 		{[]string{"--data", textCol, "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus": unknown time zone`},
 		{[]string{"--data", textCol, "--as-of", "yesterday"}, `--as-of "yesterday"`},
 		{[]string{"--data", textCol, "--card-version", "3"}, "--card-version 3: want 1 or 2"},
-		{[]string{"--data", textCol, "--chart-out", filepath.Join(e.dir, "c.png")}, "--chart-out: the data has no chart"},
+		{[]string{"--data", textCol, "--chart-out", filepath.Join(e.Dir, "c.png")}, "--chart-out: the data has no chart"},
 		{[]string{"--data", textCol, "--color", "pink"}, `--color "pink"`},
-		{[]string{"--data", filepath.Join(e.dir, "missing.csv")}, "no such file or directory"},
+		{[]string{"--data", filepath.Join(e.Dir, "missing.csv")}, "no such file or directory"},
 	} {
-		r := e.run("", append(base, tc.args...)...)
-		if r.code != ExitUsage || len(lines(r.errOut)) != 1 || !strings.Contains(r.errOut, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.errOut, tc.want)
+		r := e.Run("", append(base, tc.args...)...)
+		if r.Code != ExitUsage || len(lines(r.ErrOut)) != 1 || !strings.Contains(r.ErrOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.Code, r.ErrOut, tc.want)
 		}
 	}
-	if n := len(e.srv.Requests()); n != 0 {
+	if n := len(e.Srv.Requests()); n != 0 {
 		t.Errorf("bad data reached the server: %d requests", n)
 	}
 }
 
 func TestDashboardCustomTemplate(t *testing.T) {
 	e := newEnv(t)
-	tmpl := e.file("my.tmpl", `{"header":{"template":"{{.Color}}","title":{"tag":"plain_text","content":"{{.Title}}"}},
+	tmpl := e.File("my.tmpl", `{"header":{"template":"{{.Color}}","title":{"tag":"plain_text","content":"{{.Title}}"}},
 "elements":[{{range $i, $row := .KPIRows}}{{range $j, $k := $row}}{{if or $i $j}},{{end}}{"tag":"markdown","content":"{{$k.Label}}: {{$k.Value}} {{$k.Arrow}}{{$k.Change}}"}{{end}}{{end}}]}`)
-	e.run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json", "--template", tmpl).expect(t, 0)
-	c := lastCard(t, e.srv)
-	if dig(c, "elements", 0, "content") != "销售额: ¥128,430.50 ↑5.3%" || len(e.srv.Images()) != 1 {
+	e.Run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json", "--template", tmpl).Expect(t, 0)
+	c := lastCard(t, e.Srv)
+	if dig(c, "elements", 0, "content") != "销售额: ¥128,430.50 ↑5.3%" || len(e.Srv.Images()) != 1 {
 		t.Errorf("card %v", c)
 	}
-	bad := e.file("bad.tmpl", "{\n\"a\": \"{{.Nope}}\"}")
-	r := e.run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--template", bad)
-	r.expect(t, ExitUsage)
-	if !strings.Contains(r.errOut, "bad.tmpl:2:") || !strings.Contains(r.errOut, "Nope") {
-		t.Errorf("stderr %q", r.errOut)
+	bad := e.File("bad.tmpl", "{\n\"a\": \"{{.Nope}}\"}")
+	r := e.Run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--template", bad)
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.ErrOut, "bad.tmpl:2:") || !strings.Contains(r.ErrOut, "Nope") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }

@@ -5,30 +5,29 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
 func TestToFile(t *testing.T) {
 	e := newEnv(t)
-	list := e.file("managers.txt", "# store managers\nou_a\nou_b  # 朝阳\n\nops@example.com,chat:oc_c\nou_a\n")
-	r := e.run("", "send-text", "--to-file", list, "--to", "ou_b", "--text", "hi")
-	r.expect(t, 0)
-	got := lines(r.out)
+	list := e.File("managers.txt", "# store managers\nou_a\nou_b  # 朝阳\n\nops@example.com,chat:oc_c\nou_a\n")
+	r := e.Run("", "send-text", "--to-file", list, "--to", "ou_b", "--text", "hi")
+	r.Expect(t, 0)
+	got := lines(r.Out)
 	if len(got) != 4 || !strings.HasPrefix(got[0], "ou_b\t") || !strings.HasPrefix(got[1], "ou_a\t") || !strings.HasPrefix(got[3], "oc_c\t") {
-		t.Errorf("stdout %q: want ou_b, ou_a, ops@, oc_c in order, once each", r.out)
+		t.Errorf("stdout %q: want ou_b, ou_a, ops@, oc_c in order, once each", r.Out)
 	}
-	if len(e.srv.Messages()) != 4 {
-		t.Errorf("stored %d", len(e.srv.Messages()))
+	if len(e.Srv.Messages()) != 4 {
+		t.Errorf("stored %d", len(e.Srv.Messages()))
 	}
 	// From stdin, and a bad line named.
-	e.run("ou_x\nou_y\n", "send-text", "--to-file", "-", "--text", "hi").expect(t, 0)
-	bad := e.file("bad.txt", "ou_a\n\nchat:ou_b\n")
-	r = e.run("", "send-text", "--to-file", bad, "--text", "hi")
-	r.expect(t, ExitUsage)
-	if !strings.Contains(r.errOut, bad+":3: recipient \"chat:ou_b\"") {
-		t.Errorf("stderr %q", r.errOut)
+	e.Run("ou_x\nou_y\n", "send-text", "--to-file", "-", "--text", "hi").Expect(t, 0)
+	bad := e.File("bad.txt", "ou_a\n\nchat:ou_b\n")
+	r = e.Run("", "send-text", "--to-file", bad, "--text", "hi")
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.ErrOut, bad+":3: recipient \"chat:ou_b\"") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
@@ -41,46 +40,46 @@ func TestFanOutStaysUnderTheLimits(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		fmt.Fprintf(&b, "ou_store%03d\n", i)
 	}
-	r := e.run(b.String(), "send-text", "--to-file", "-", "--text", "日报已更新", "--json")
-	r.expect(t, 0)
+	r := e.Run(b.String(), "send-text", "--to-file", "-", "--text", "日报已更新", "--json")
+	r.Expect(t, 0)
 	var got struct {
 		Results []Result
 		Summary Summary
 	}
-	if err := json.Unmarshal([]byte(r.out), &got); err != nil || len(got.Results) != 60 || got.Summary.Sent != 60 || got.Summary.Failed != 0 {
+	if err := json.Unmarshal([]byte(r.Out), &got); err != nil || len(got.Results) != 60 || got.Summary.Sent != 60 || got.Summary.Failed != 0 {
 		t.Fatalf("--json: %v %+v", err, got.Summary)
 	}
-	for _, req := range e.srv.Requests() {
+	for _, req := range e.Srv.Requests() {
 		if req.Code == 99991400 || req.Code == 230020 {
 			t.Fatalf("Feishu refused a request: %+v", req)
 		}
 	}
-	if len(e.srv.Messages()) != 60 {
-		t.Errorf("stored %d", len(e.srv.Messages()))
+	if len(e.Srv.Messages()) != 60 {
+		t.Errorf("stored %d", len(e.Srv.Messages()))
 	}
 }
 
 func TestBatch(t *testing.T) {
 	e := newEnv(t)
-	e.srv.Reject("ou_gone", feishutest.Fault{Code: 1})
+	e.Srv.Reject("ou_gone", feishutest.Fault{Code: 1})
 	var b strings.Builder
 	for i := 0; i < 450; i++ {
 		fmt.Fprintf(&b, "ou_u%03d\n", i)
 	}
 	b.WriteString("ou_gone\nuser:e1001\n")
-	r := e.run(b.String(), "send-card", "--to-file", "-", "--batch", "--title", "通知", "--content", "系统维护")
-	r.expect(t, ExitRejected)
-	batches := e.srv.CountRequests(feishutest.EndpointBatch)
+	r := e.Run(b.String(), "send-card", "--to-file", "-", "--batch", "--title", "通知", "--content", "系统维护")
+	r.Expect(t, ExitRejected)
+	batches := e.Srv.CountRequests(feishutest.EndpointBatch)
 	if batches != 4 { // 451 open_ids in 200s, then 1 user_id
 		t.Errorf("%d batch requests, want 4", batches)
 	}
-	if n := len(lines(r.out)); n != 451 || !strings.Contains(r.out, "\tbm-") {
+	if n := len(lines(r.Out)); n != 451 || !strings.Contains(r.Out, "\tbm-") {
 		t.Errorf("%d stdout lines", n)
 	}
-	if !strings.Contains(r.errOut, "send to ou_gone failed") || !strings.Contains(r.errOut, "invalid open_id") {
-		t.Errorf("stderr %q", r.errOut)
+	if !strings.Contains(r.ErrOut, "send to ou_gone failed") || !strings.Contains(r.ErrOut, "invalid open_id") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
-	if n := len(e.srv.Messages()); n != 451 {
+	if n := len(e.Srv.Messages()); n != 451 {
 		t.Errorf("stored %d", n)
 	}
 	for _, args := range [][]string{
@@ -88,9 +87,9 @@ func TestBatch(t *testing.T) {
 		{"--to", "a@b.c", "--batch"},
 		{"--to", "ou_a", "--batch", "--uuid", "k"},
 	} {
-		r := e.run("", append([]string{"send-text", "--text", "x"}, args...)...)
-		if r.code != ExitUsage || !strings.Contains(r.errOut, "batch") {
-			t.Errorf("%v: exit %d %q", args, r.code, r.errOut)
+		r := e.Run("", append([]string{"send-text", "--text", "x"}, args...)...)
+		if r.Code != ExitUsage || !strings.Contains(r.ErrOut, "batch") {
+			t.Errorf("%v: exit %d %q", args, r.Code, r.ErrOut)
 		}
 	}
 }
@@ -98,49 +97,12 @@ func TestBatch(t *testing.T) {
 func TestBadFanOutFlags(t *testing.T) {
 	e := newEnv(t)
 	for _, args := range [][]string{{"--rate", "0"}, {"--workers", "0"}, {"--burst", "0"}, {"--rate-per-minute", "-1"}} {
-		r := e.run("", append([]string{"send-text", "--to", "ou_a", "--text", "x"}, args...)...)
-		if r.code != ExitUsage || !strings.Contains(r.errOut, "must be positive") {
-			t.Errorf("%v: exit %d %q", args, r.code, r.errOut)
+		r := e.Run("", append([]string{"send-text", "--to", "ou_a", "--text", "x"}, args...)...)
+		if r.Code != ExitUsage || !strings.Contains(r.ErrOut, "must be positive") {
+			t.Errorf("%v: exit %d %q", args, r.Code, r.ErrOut)
 		}
 	}
-	e.webhook()
-	r := e.run("", "send-text", "--text", "x", "--to-file", "-")
-	r.expect(t, ExitUsage)
-}
-
-func TestProgressLine(t *testing.T) {
-	ios, _, _, errOut := TestStreams()
-	f := NewFactory(ios, func(string) string { return "" })
-	// Not a terminal: nothing at all.
-	quiet := f.startProgress(100)
-	quiet.done(true)
-	quiet.clear()
-	quiet.stop()
-	if errOut.Len() != 0 {
-		t.Fatalf("progress off a terminal wrote %q", errOut)
-	}
-	p := &progress{f: f, total: 10, start: time.Now().Add(-2 * time.Second), quit: make(chan struct{})}
-	for i := 0; i < 4; i++ {
-		p.done(true)
-	}
-	p.done(false)
-	p.draw()
-	line := errOut.String()
-	if !strings.HasPrefix(line, "\r\033[Ksent 4/10 · failed 1 · 2.5 msg/s · ETA 2s") {
-		t.Errorf("progress line %q", line)
-	}
-}
-
-// TestEmitterClearsProgress: on a terminal, a result line first wipes the
-// progress line, so the two never run together.
-func TestEmitterClearsProgress(t *testing.T) {
-	ios, _, _, errOut := TestStreams()
-	f := NewFactory(ios, func(string) string { return "" })
-	p := &progress{f: f, total: 2, start: time.Now(), quit: make(chan struct{})}
-	out := newEmitter(f, 2, false, p)
-	out.done(1, func() { fmt.Fprintln(f.IO.ErrOut, "second") })
-	out.done(0, func() { fmt.Fprintln(f.IO.ErrOut, "first") })
-	if got := errOut.String(); got != "\r\033[Kfirst\n\r\033[Ksecond\n" {
-		t.Errorf("stderr %q", got)
-	}
+	e.Webhook()
+	r := e.Run("", "send-text", "--text", "x", "--to-file", "-")
+	r.Expect(t, ExitUsage)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 )
 
 // LintOptions are the options of the lint command.
@@ -31,7 +32,7 @@ type FileFindings struct {
 	Findings []card.Finding `json:"findings"`
 }
 
-func newLintCmd(f *Factory, runF func(context.Context, *LintOptions) error) *cobra.Command {
+func newLintCmd(f *Factory) *cobra.Command {
 	opts := &LintOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "lint FILE...",
@@ -52,24 +53,20 @@ checked as the built-in dashboard card. - reads card JSON from stdin.
 Findings go to stdout, one a line, "FILE: PATH: message [rule]", or as JSON
 with --json. Every send applies the same checks, except the size estimate
 (it measures the real request instead).
-
-Exit status: 0 no problem (warnings allowed), 2 a problem found or a file
-unreadable.`,
+A problem found, or a file unreadable, exits 2; warnings alone exit 0.`,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		Example: `  feishu-push lint examples/cards/*.json
   feishu-push lint --target webhook my-card.json
   feishu-push lint examples/templates/alert.tmpl --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: f.runE(func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runLint(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().StringVar(&opts.Target, "target", "app", "how the card will be sent, for its size limit: app or webhook")
-	cmd.Flags().StringVar(&opts.DataFile, "data", "", "JSON data for templates")
-	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value; repeatable")
+	cmd.Flags().StringVar(&opts.Target, "target", "app", "how the card will be sent, for its size limit: `app|webhook`")
+	cmd.Flags().StringVar(&opts.DataFile, "data", "", "`FILE` of JSON data for templates")
+	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "template variable `KEY=VALUE`; repeatable")
 	return cmd
 }
 
@@ -103,7 +100,7 @@ func runLint(_ context.Context, opts *LintOptions) error {
 		}
 		all = append(all, FileFindings{File: file, Findings: fs})
 	}
-	if f.Globals.JSON {
+	if f.flags.bool("json") {
 		if err := writeJSON(f.IO.Out, map[string]any{"files": all}); err != nil {
 			return err
 		}
@@ -115,7 +112,7 @@ func runLint(_ context.Context, opts *LintOptions) error {
 		}
 	}
 	if problems > 0 {
-		return &reportedError{err: usageErrorf("lint found %d problems", problems), summary: fmt.Sprintf("lint: %d problems in %d files", problems, len(opts.Files))}
+		return &delivery.ReportedError{Err: usageErrorf("lint found %d problems", problems), Summary: fmt.Sprintf("lint: %d problems in %d files", problems, len(opts.Files))}
 	}
 	return nil
 }

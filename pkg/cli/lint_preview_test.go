@@ -20,60 +20,60 @@ func TestLintEveryExample(t *testing.T) {
 	if len(files) < 8 {
 		t.Fatalf("only %d example files: %v", len(files), files)
 	}
-	r := e.run("", append([]string{"lint"}, files...)...)
-	r.expect(t, 0)
-	if r.out != "" {
-		t.Errorf("findings:\n%s", r.out)
+	r := e.Run("", append([]string{"lint"}, files...)...)
+	r.Expect(t, 0)
+	if r.Out != "" {
+		t.Errorf("findings:\n%s", r.Out)
 	}
 	for _, target := range []string{"app", "webhook"} {
-		r = e.run("", "lint", "--target", target, "--json", "../../examples/cards/v2.json")
+		r = e.Run("", "lint", "--target", target, "--json", "../../examples/cards/v2.json")
 		var got struct {
 			Files []FileFindings `json:"files"`
 		}
-		if err := json.Unmarshal([]byte(r.out), &got); err != nil || len(got.Files) != 1 || len(got.Files[0].Findings) != 0 {
-			t.Errorf("--json --target %s: %q", target, r.out)
+		if err := json.Unmarshal([]byte(r.Out), &got); err != nil || len(got.Files) != 1 || len(got.Files[0].Findings) != 0 {
+			t.Errorf("--json --target %s: %q", target, r.Out)
 		}
 	}
-	if len(e.srv.Requests()) != 0 {
+	if len(e.Srv.Requests()) != 0 {
 		t.Error("lint touched the network")
 	}
 }
 
 func TestLintFindsAndPoints(t *testing.T) {
 	e := newEnv(t)
-	bad := e.file("bad.json", `{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"x"},{"tag":"action","actions":[]}]}}`)
-	ok := e.file("ok.json", `{"elements":[]}`)
-	r := e.run("", "lint", ok, bad)
-	r.expect(t, ExitUsage)
-	if r.out != bad+`: body.elements[1].tag: "action" is a 1.0-only tag; schema 2.0 cards reject it (Feishu error 200861) [v2-tag]`+"\n" {
-		t.Errorf("stdout %q", r.out)
+	bad := e.File("bad.json", `{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"x"},{"tag":"action","actions":[]}]}}`)
+	ok := e.File("ok.json", `{"elements":[]}`)
+	r := e.Run("", "lint", ok, bad)
+	r.Expect(t, ExitUsage)
+	if r.Out != bad+`: body.elements[1].tag: "action" is a 1.0-only tag; schema 2.0 cards reject it (Feishu error 200861) [v2-tag]`+"\n" {
+		t.Errorf("stdout %q", r.Out)
 	}
-	if r.errOut != "feishu-push: lint: 1 problems in 2 files\n" {
-		t.Errorf("stderr %q", r.errOut)
+	if r.ErrOut != "feishu-push: lint: 1 problems in 2 files\n" {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 	// The same card is refused before a send.
-	r = e.run("", "send-card", "--to", "oc_a", "--card-file", bad)
-	r.expect(t, ExitUsage)
-	if !strings.Contains(r.errOut, "body.elements[1].tag") || len(e.srv.Requests()) != 0 {
-		t.Errorf("send: %q", r.errOut)
+	r = e.Run("", "send-card", "--to", "oc_a", "--card-file", bad)
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.ErrOut, "body.elements[1].tag") || len(e.Srv.Requests()) != 0 {
+		t.Errorf("send: %q", r.ErrOut)
 	}
 	// A template without data, and a missing file.
-	tmpl := e.file("lonely.tmpl", `{"elements":[{"tag":"markdown","content":"{{.x}}"}]}`)
-	r = e.run("", "lint", tmpl, filepath.Join(e.dir, "nope.json"))
-	r.expect(t, ExitUsage)
-	if !strings.Contains(r.out, "lonely.tmpl: no data to render it with") || !strings.Contains(r.out, "no such file") {
-		t.Errorf("stdout %q", r.out)
+	tmpl := e.File("lonely.tmpl", `{"elements":[{"tag":"markdown","content":"{{.x}}"}]}`)
+	r = e.Run("", "lint", tmpl, filepath.Join(e.Dir, "nope.json"))
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.Out, "lonely.tmpl: no data to render it with") || !strings.Contains(r.Out, "no such file") {
+		t.Errorf("stdout %q", r.Out)
 	}
-	e.run("", "lint", tmpl, "--var", "x=1").expect(t, 0)
-	r = e.run("", "lint", "--target", "mobile", ok)
-	r.expect(t, ExitUsage)
+	e.Run("", "lint", tmpl, "--var", "x=1").Expect(t, 0)
+	r = e.Run("", "lint", "--target", "mobile", ok)
+	r.Expect(t, ExitUsage)
 }
 
 // TestPreviewEveryExample: preview draws each example offline, with no
 // credentials, into one self-contained page.
 func TestPreviewEveryExample(t *testing.T) {
 	e := newEnv(t)
-	e.vars = map[string]string{"HOME": e.dir} // no credentials, no server
+	e.Vars = map[string]string{"HOME": e.Dir} // no credentials, no server
 	for name, args := range map[string][]string{
 		"v1":        {"send-card", "--card-file", "../../examples/cards/v1.json"},
 		"v2":        {"send-card", "--card-file", "../../examples/cards/v2.json"},
@@ -85,9 +85,9 @@ func TestPreviewEveryExample(t *testing.T) {
 			"--kpi", "销售额=销售额:sum", "--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额"},
 		"summary": {"push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--content-file", "../../examples/dashboard/summary.md"},
 	} {
-		out := filepath.Join(e.dir, name+".html")
-		r := e.run("", append([]string{"preview", "-o", out}, args...)...)
-		r.expect(t, 0)
+		out := filepath.Join(e.Dir, name+".html")
+		r := e.Run("", append([]string{"preview", "-o", out}, args...)...)
+		r.Expect(t, 0)
 		b, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)
@@ -106,19 +106,19 @@ func TestPreviewEveryExample(t *testing.T) {
 		}
 	}
 	// To stdout, and a bad card is still refused.
-	r := e.run("", "preview", "send-card", "--title", "T", "--color", "green")
-	r.expect(t, 0)
-	if !strings.Contains(r.out, `fp-tpl-green`) {
-		t.Errorf("stdout %.200s", r.out)
+	r := e.Run("", "preview", "send-card", "--title", "T", "--color", "green")
+	r.Expect(t, 0)
+	if !strings.Contains(r.Out, `fp-tpl-green`) {
+		t.Errorf("stdout %.200s", r.Out)
 	}
-	e.run("", "preview", "send-card", "--title", "T", "--color", "pink").expect(t, ExitUsage)
+	e.Run("", "preview", "send-card", "--title", "T", "--color", "pink").Expect(t, ExitUsage)
 	// Recipients are parsed as for a send: a pasted webhook URL is refused
 	// without being written anywhere.
-	r = e.run("", "preview", "send-text", "--text", "x", "--to", e.srv.WebhookURL(testHookToken))
-	r.expect(t, ExitUsage)
-	r = e.run("", "preview", "send-text", "--text", "x", "--to", "oc_a,ou_b")
-	r.expect(t, 0)
-	if !strings.Contains(r.out, "send-text → oc_a, ou_b") {
-		t.Errorf("preview header: %.400s", r.out)
+	r = e.Run("", "preview", "send-text", "--text", "x", "--to", e.Srv.WebhookURL(testHookToken))
+	r.Expect(t, ExitUsage)
+	r = e.Run("", "preview", "send-text", "--text", "x", "--to", "oc_a,ou_b")
+	r.Expect(t, 0)
+	if !strings.Contains(r.Out, "send-text → oc_a, ou_b") {
+		t.Errorf("preview header: %.400s", r.Out)
 	}
 }

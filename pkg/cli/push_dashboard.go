@@ -14,6 +14,7 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
@@ -47,12 +48,12 @@ type PushDashboardOptions struct {
 const defaultButtonText = "查看详情"
 
 // placeholderImageKey stands for the chart's image_key until it is
-// uploaded: in a dry run, and while the card's size is checked. It is longer
-// than real keys, so a card that fits with it fits with the real one.
-const placeholderImageKey = "img_v3_placeholder_until_upload_0000000000000000000000000000000000"
+// uploaded.
+const placeholderImageKey = delivery.PlaceholderImageKey
 
-func newPushDashboardCmd(f *Factory, runF func(context.Context, *PushDashboardOptions) error) *cobra.Command {
+func newPushDashboardCmd(f *Factory, preview *previewOptions) *cobra.Command {
 	opts := &PushDashboardOptions{f: f}
+	opts.preview = preview
 	cmd := &cobra.Command{
 		Use:   "push-dashboard",
 		Short: "Push a scheduled dashboard: KPIs, a table and a chart, with a button to the full board",
@@ -77,7 +78,7 @@ The chart is drawn in process and uploaded through the app
 configured as well they are used for the upload; otherwise the chart is left
 out with a warning. --template renders your own card from the same data; the
 built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
-` + exitCodesHelp,
+`,
 		Example: `  feishu-push push-dashboard --to oc_xxx --title "每日销售看板" --url https://bi.example.com/sales \
       --data examples/dashboard/sales.json
   psql --csv -f stores.sql | feishu-push push-dashboard --to oc_xxx --title "门店销售" \
@@ -85,33 +86,30 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
       --kpi "订单数=订单数:sum" --chart bar --chart-x 门店 --chart-y 销售额`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runPushDashboard(cmd.Context(), opts)
 		}),
 	}
 	opts.addFlags(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Title, "title", "", "card title (required)")
-	fl.StringVar(&opts.URL, "url", "", "dashboard URL the button opens (required)")
-	fl.StringVar(&opts.Content, "content", "", "summary text, in Feishu markdown")
-	fl.StringVar(&opts.ContentFile, "content-file", "", "read the summary from this file, - for stdin")
-	fl.StringVar(&opts.ButtonText, "button-text", defaultButtonText, "label of the dashboard button")
-	fl.StringVar(&opts.Color, "color", "", "header colour (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
-	fl.StringVar(&opts.DataFile, "data", "", "CSV or JSON data, - for stdin")
-	fl.StringVar(&opts.DataFormat, "data-format", "", "csv or json (default: from the file name, then the content)")
-	fl.StringArrayVar(&opts.KPIs, "kpi", nil, `KPI from a column: "Label=COLUMN:sum|avg|max|min|last"; repeatable`)
-	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: bar or line")
-	fl.StringVar(&opts.ChartX, "chart-x", "", "column of the chart's categories")
-	fl.StringVar(&opts.ChartY, "chart-y", "", "column(s) of the chart's values, comma-separated")
-	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown")
-	fl.IntVar(&opts.Decimals, "decimals", -1, "decimals of numbers (default: none for whole numbers, else 2)")
-	fl.StringVar(&opts.AsOf, "as-of", "", `data time, "2006-01-02 15:04" or RFC 3339 (default: now)`)
-	fl.StringVar(&opts.TZ, "tz", "", "time zone of the data time, e.g. Asia/Shanghai (default: local)")
-	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON version: 2, or 1 for clients older than 7.20")
-	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this file")
-	fl.StringVar(&opts.Template, "template", "", "render the card with this template instead of the built-in one")
+	fl.StringVar(&opts.Title, "title", "", "card `TITLE` (required)")
+	fl.StringVar(&opts.URL, "url", "", "dashboard `URL` the button opens (required)")
+	fl.StringVar(&opts.Content, "content", "", "summary `TEXT`, in Feishu markdown")
+	fl.StringVar(&opts.ContentFile, "content-file", "", "read the summary from this `FILE`, - for stdin")
+	fl.StringVar(&opts.ButtonText, "button-text", defaultButtonText, "`LABEL` of the dashboard button")
+	fl.StringVar(&opts.Color, "color", "", "header `COLOR` (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
+	fl.StringVar(&opts.DataFile, "data", "", "`FILE` of CSV or JSON data, - for stdin")
+	fl.StringVar(&opts.DataFormat, "data-format", "", "`csv|json` (default: from the file name, then the content)")
+	fl.StringArrayVar(&opts.KPIs, "kpi", nil, "KPI from a column: `LABEL=COLUMN:FUNC`, FUNC sum|avg|max|min|last; repeatable")
+	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: `bar|line`")
+	fl.StringVar(&opts.ChartX, "chart-x", "", "`COLUMN` of the chart's categories")
+	fl.StringVar(&opts.ChartY, "chart-y", "", "`COLUMNS` of the chart's values, comma-separated")
+	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown, `N`")
+	fl.IntVar(&opts.Decimals, "decimals", -1, "`N` decimals of numbers (default: none for whole numbers, else 2)")
+	fl.StringVar(&opts.AsOf, "as-of", "", "data `TIME`, \"2006-01-02 15:04\" or RFC 3339 (default: now)")
+	fl.StringVar(&opts.TZ, "tz", "", "`ZONE` of the data time, e.g. Asia/Shanghai (default: local)")
+	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON `VERSION`: 2, or 1 for clients older than 7.20")
+	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this `FILE`")
+	fl.StringVar(&opts.Template, "template", "", "render the card with this template `FILE` instead of the built-in one")
 	return cmd
 }
 
@@ -131,83 +129,68 @@ func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
 		}
 		tmplName = filepath.Base(opts.Template)
 	}
-	s, err := f.Settings()
+	run, err := f.startSend("push-dashboard", &opts.SendOptions)
 	if err != nil {
 		return err
 	}
-	if f.preview != nil {
-		if png != nil {
-			f.preview.images[placeholderImageKey] = png
-		}
-		msg, err := renderDashboard(tmplName, tmpl, view)
-		if err != nil {
-			return err
-		}
-		return f.deliver(ctx, "push-dashboard", &opts.SendOptions, msg)
-	}
-	if png != nil && !s.HasApp() {
+	if png != nil && run.aud.Mode == delivery.ModeWebhook && !run.s.HasApp() && opts.preview == nil {
 		fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: chart left out: a webhook cannot upload images; set FEISHU_APP_ID and FEISHU_APP_SECRET as well to include it")
 		view.Chart, png = nil, nil
 	}
-
+	d := &dashboardCard{name: tmplName, tmpl: tmpl, view: view}
 	// Fit the card within Feishu's limits, with the placeholder key, before
 	// anything is uploaded or sent.
-	msg, jobs, client, err := opts.fit(s, view, tmplName, tmpl)
+	plan, err := d.fit(run)
 	if err != nil {
 		return err
 	}
-	var upload *feishu.Request
 	if png != nil {
-		if upload, err = client.Images.NewUploadRequest("chart.png", png); err != nil {
-			return inputError(err)
+		key, err := run.sender.AttachImage(ctx, "chart.png", png)
+		switch {
+		case feishu.Classify(err) == feishu.KindUsage:
+			return err
+		case err != nil:
+			fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: chart left out: upload failed: %v\n", err)
+			view.Chart = nil
+		default:
+			view.Chart.ImageKey = key
 		}
-	}
-	if s.DryRun {
-		if upload != nil {
-			if err := writeJSON(f.IO.Out, upload.Redacted()); err != nil {
+		if key != placeholderImageKey {
+			if plan, err = d.plan(run); err != nil {
 				return err
 			}
 		}
-		return f.printDryRun(jobs)
 	}
-	if upload != nil {
-		key, _, err := client.Images.Upload(ctx, upload)
-		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: chart left out: upload failed: %v\n", err)
-			view.Chart = nil
-		} else {
-			view.Chart.ImageKey = key
-		}
-		if msg, err = renderDashboard(tmplName, tmpl, view); err != nil {
-			return err
-		}
-	}
-	return f.deliver(ctx, "push-dashboard", &opts.SendOptions, msg)
+	return run.deliver(ctx, plan)
 }
 
-// fit renders the card and trims table rows until every request fits
-// Feishu's size limits. Other problems are returned as they are.
-func (o *PushDashboardOptions) fit(s *Settings, v *dashboard.View, name string, tmpl []byte) (feishu.Message, []job, *feishu.Client, error) {
-	for {
-		msg, err := renderDashboard(name, tmpl, v)
-		if err != nil {
-			return msg, nil, nil, err
-		}
-		jobs, client, err := o.f.prepare(s, &o.SendOptions, msg)
-		var le *feishu.LimitError
-		if err == nil || !errors.As(err, &le) || v.Table == nil {
-			return msg, jobs, client, err
-		}
-		v.TrimRows(v.Table.Shown - max(1, v.Table.Shown/4))
-	}
+// dashboardCard is a dashboard view and the template that draws it.
+type dashboardCard struct {
+	name string
+	tmpl []byte
+	view *dashboard.View
 }
 
-func renderDashboard(name string, tmpl []byte, v *dashboard.View) (feishu.Message, error) {
-	out, err := dashboard.Render(name, tmpl, v)
+// plan renders the card and prepares it for the run's audience.
+func (d *dashboardCard) plan(run *sendRun) (*delivery.Plan, error) {
+	out, err := dashboard.Render(d.name, d.tmpl, d.view)
 	if err != nil {
-		return feishu.Message{}, usageErrorf("--template %v", err)
+		return nil, usageErrorf("--template %v", err)
 	}
-	return feishu.CardMessage(out), nil
+	return run.plan(feishu.CardMessage(out))
+}
+
+// fit plans the card, trimming table rows until every request fits
+// Feishu's size limits. Other problems are returned as they are.
+func (d *dashboardCard) fit(run *sendRun) (*delivery.Plan, error) {
+	for {
+		p, err := d.plan(run)
+		var le *feishu.LimitError
+		if err == nil || !errors.As(err, &le) || d.view.Table == nil {
+			return p, err
+		}
+		d.view.TrimRows(d.view.Table.Shown - max(1, d.view.Table.Shown/4))
+	}
 }
 
 // view checks the flags, reads the data and draws the chart.
@@ -220,7 +203,7 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 		return nil, nil, usageErrorf("--url is required: the dashboard the button opens")
 	case strings.TrimSpace(o.ButtonText) == "":
 		return nil, nil, usageErrorf("--button-text is empty")
-	case o.Color != "" && !card.ValidColor(o.Color):
+	case o.Color != "" && !card.ValidColor(strings.ToLower(o.Color)):
 		return nil, nil, usageErrorf("--color %q: want one of %s", o.Color, strings.Join(card.Colors, ", "))
 	case o.CardVersion != 1 && o.CardVersion != 2:
 		return nil, nil, usageErrorf("--card-version %d: want 1 or 2", o.CardVersion)
@@ -280,7 +263,7 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 		return nil, nil, usageErrorf("--chart-out: the data has no chart")
 	}
 	v := dashboard.NewView(data, dashboard.Options{
-		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: o.Color,
+		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: strings.ToLower(o.Color),
 		MaxRows: o.MaxRows, Decimals: o.Decimals, AsOf: asOf, ImageAlt: alt,
 	})
 	if png != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
@@ -55,14 +56,14 @@ func TestFaultMatrix(t *testing.T) {
 		for kind, args := range kinds {
 			t.Run(kind+"/"+fname, func(t *testing.T) {
 				e := newEnv(t)
-				e.sleep = noWait
-				e.srv.Inject(fault)
-				log := filepath.Join(e.dir, "push.log")
+				e.Sleep = noWait
+				e.Srv.Inject(fault)
+				log := filepath.Join(e.Dir, "push.log")
 				// One worker, so the fault meets the first message.
-				r := e.run("", append(args, "--to", "oc_one,ou_two", "--timeout", "1s", "--log-file", log, "--workers", "1")...)
-				r.expect(t, 0)
+				r := e.Run("", append(args, "--to", "oc_one,ou_two", "--timeout", "1s", "--log-file", log, "--workers", "1")...)
+				r.Expect(t, 0)
 				per := map[string]int{}
-				for _, m := range e.srv.Messages() {
+				for _, m := range e.Srv.Messages() {
 					per[m.ReceiveID]++
 				}
 				if per["oc_one"] != 1 || per["ou_two"] != 1 || len(per) != 2 {
@@ -92,16 +93,16 @@ func TestWebhookFaults(t *testing.T) {
 		{"response lost after store", feishutest.Fault{Endpoint: "webhook", Action: feishutest.LoseResponse}, ExitTransient, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t).webhook()
-			e.sleep = noWait
-			e.srv.Inject(tc.fault)
-			r := e.run("", "send-text", "--text", "deploy ok")
-			r.expect(t, tc.code)
-			if n := len(e.srv.Messages()); n != tc.stored {
+			e := newEnv(t).Webhook()
+			e.Sleep = noWait
+			e.Srv.Inject(tc.fault)
+			r := e.Run("", "send-text", "--text", "deploy ok")
+			r.Expect(t, tc.code)
+			if n := len(e.Srv.Messages()); n != tc.stored {
 				t.Errorf("stored %d, want %d", n, tc.stored)
 			}
-			if tc.code != 0 && !strings.Contains(r.errOut, "may have landed") {
-				t.Errorf("stderr %q does not say the post may have landed", r.errOut)
+			if tc.code != 0 && !strings.Contains(r.ErrOut, "may have landed") {
+				t.Errorf("stderr %q does not say the post may have landed", r.ErrOut)
 			}
 		})
 	}
@@ -113,7 +114,7 @@ func TestWebhookFaults(t *testing.T) {
 		ln.Close()
 		fake := feishutest.New(feishutest.WithWebhook(testHookToken, ""))
 		var once sync.Once
-		e.sleep = func(ctx context.Context, d time.Duration) error {
+		e.Sleep = func(ctx context.Context, d time.Duration) error {
 			once.Do(func() {
 				l, err := net.Listen("tcp", addr)
 				if err != nil {
@@ -126,13 +127,13 @@ func TestWebhookFaults(t *testing.T) {
 			})
 			return nil
 		}
-		e.vars["FEISHU_WEBHOOK_URL"] = "http://" + addr + "/open-apis/bot/v2/hook/" + testHookToken
-		r := e.run("", "send-text", "--text", "deploy ok", "--log-file", filepath.Join(e.dir, "push.log"))
-		r.expect(t, 0)
+		e.Vars["FEISHU_WEBHOOK_URL"] = "http://" + addr + "/open-apis/bot/v2/hook/" + testHookToken
+		r := e.Run("", "send-text", "--text", "deploy ok", "--log-file", filepath.Join(e.Dir, "push.log"))
+		r.Expect(t, 0)
 		if n := len(fake.Messages()); n != 1 {
 			t.Errorf("stored %d, want 1", n)
 		}
-		if a := logAttempts(t, filepath.Join(e.dir, "push.log")); a[0] != 2 {
+		if a := logAttempts(t, filepath.Join(e.Dir, "push.log")); a[0] != 2 {
 			t.Errorf("attempts %v", a)
 		}
 	})
@@ -147,15 +148,15 @@ func spoolFiles(t *testing.T, dir string) []string {
 // TestOutageSpoolFlush: Feishu down for the whole run, then back.
 func TestOutageSpoolFlush(t *testing.T) {
 	e := newEnv(t)
-	e.sleep = noWait
-	spoolDir := filepath.Join(e.dir, "spool")
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = spoolDir
-	e.srv.Close()
-	r := e.run("", "send-card", "--to", "oc_sales", "--title", "每日销售看板", "--content", "¥128,430", "--uuid", "sales-2026-11-21")
-	r.expect(t, ExitTransient)
+	e.Sleep = noWait
+	spoolDir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = spoolDir
+	e.Srv.Close()
+	r := e.Run("", "send-card", "--to", "oc_sales", "--title", "每日销售看板", "--content", "¥128,430", "--uuid", "sales-2026-11-21")
+	r.Expect(t, ExitTransient)
 	files := spoolFiles(t, spoolDir)
-	if len(files) != 1 || !strings.Contains(r.errOut, "spooled to "+files[0]) {
-		t.Fatalf("spool %v, stderr %q", files, r.errOut)
+	if len(files) != 1 || !strings.Contains(r.ErrOut, "spooled to "+files[0]) {
+		t.Fatalf("spool %v, stderr %q", files, r.ErrOut)
 	}
 	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o600 {
 		t.Errorf("spool file mode %v", st.Mode().Perm())
@@ -166,20 +167,20 @@ func TestOutageSpoolFlush(t *testing.T) {
 
 	// Feishu is back (at a new address): flush delivers it once.
 	back := feishutest.NewServer(t, feishutest.WithApp("cli_test", testAppSecret))
-	e.vars["FEISHU_BASE_URL"] = back.URL
-	r = e.run("", "flush")
-	r.expect(t, 0)
-	if msgs := back.Messages(); len(msgs) != 1 || msgs[0].UUID != "sales-2026-11-21" || !strings.HasPrefix(r.out, "oc_sales\tom_") {
-		t.Fatalf("after flush: %+v, stdout %q", msgs, r.out)
+	e.Vars["FEISHU_BASE_URL"] = back.URL
+	r = e.Run("", "flush")
+	r.Expect(t, 0)
+	if msgs := back.Messages(); len(msgs) != 1 || msgs[0].UUID != "sales-2026-11-21" || !strings.HasPrefix(r.Out, "oc_sales\tom_") {
+		t.Fatalf("after flush: %+v, stdout %q", msgs, r.Out)
 	}
 	if len(spoolFiles(t, spoolDir)) != 0 {
 		t.Error("delivered message still spooled")
 	}
 	// A second flush has nothing to send.
-	r = e.run("", "flush")
-	r.expect(t, 0)
-	if r.out != "" || r.errOut != "" || len(back.Requests()) != 2 {
-		t.Errorf("second flush: stdout %q stderr %q requests %d", r.out, r.errOut, len(back.Requests()))
+	r = e.Run("", "flush")
+	r.Expect(t, 0)
+	if r.Out != "" || r.ErrOut != "" || len(back.Requests()) != 2 {
+		t.Errorf("second flush: stdout %q stderr %q requests %d", r.Out, r.ErrOut, len(back.Requests()))
 	}
 }
 
@@ -187,38 +188,38 @@ func TestOutageSpoolFlush(t *testing.T) {
 // answer was lost; the flush reuses the uuid and Feishu keeps one.
 func TestLostResponseThenFlushNoDuplicate(t *testing.T) {
 	e := newEnv(t)
-	e.sleep = noWait
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.dir, "spool")
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 4, Action: feishutest.LoseResponse})
-	e.run("", "send-text", "--to", "oc_a", "--text", "once").expect(t, ExitTransient)
-	e.run("", "flush").expect(t, 0)
-	if n := len(e.srv.Messages()); n != 1 {
+	e.Sleep = noWait
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.Dir, "spool")
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 4, Action: feishutest.LoseResponse})
+	e.Run("", "send-text", "--to", "oc_a", "--text", "once").Expect(t, ExitTransient)
+	e.Run("", "flush").Expect(t, 0)
+	if n := len(e.Srv.Messages()); n != 1 {
 		t.Errorf("stored %d messages, want 1", n)
 	}
 }
 
 func TestConcurrentFlushesSendEachOnce(t *testing.T) {
 	e := newEnv(t)
-	e.sleep = noWait
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.dir, "spool")
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 40, Status: 503})
+	e.Sleep = noWait
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.Dir, "spool")
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 40, Status: 503})
 	var to []string
 	for i := 0; i < 10; i++ {
 		to = append(to, "oc_store"+string(rune('a'+i)))
 	}
-	e.run("", "send-text", "--to", strings.Join(to, ","), "--text", "x", "--retries", "3").expect(t, ExitTransient)
-	if n := len(spoolFiles(t, e.vars["FEISHU_PUSH_SPOOL_DIR"])); n != 10 {
+	e.Run("", "send-text", "--to", strings.Join(to, ","), "--text", "x", "--retries", "3").Expect(t, ExitTransient)
+	if n := len(spoolFiles(t, e.Vars["FEISHU_PUSH_SPOOL_DIR"])); n != 10 {
 		t.Fatalf("spooled %d, want 10", n)
 	}
 	var wg sync.WaitGroup
 	outs := make([]result, 2)
 	for i := range outs {
 		wg.Add(1)
-		go func() { defer wg.Done(); outs[i] = e.run("", "flush") }()
+		go func() { defer wg.Done(); outs[i] = e.Run("", "flush") }()
 	}
 	wg.Wait()
 	per := map[string]int{}
-	for _, m := range e.srv.Messages() {
+	for _, m := range e.Srv.Messages() {
 		per[m.ReceiveID]++
 	}
 	for _, id := range to {
@@ -226,60 +227,60 @@ func TestConcurrentFlushesSendEachOnce(t *testing.T) {
 			t.Errorf("%s stored %d times", id, per[id])
 		}
 	}
-	if got := len(lines(outs[0].out)) + len(lines(outs[1].out)); got != 10 {
+	if got := len(lines(outs[0].Out)) + len(lines(outs[1].Out)); got != 10 {
 		t.Errorf("flushes reported %d deliveries, want 10", got)
 	}
 }
 
 func TestFlushBuriesRejectedAndCorrupt(t *testing.T) {
 	e := newEnv(t)
-	e.sleep = noWait
-	dir := filepath.Join(e.dir, "spool")
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = dir
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 8, Status: 503})
-	e.run("", "send-text", "--to", "oc_gone,oc_fine", "--text", "x", "--retries", "3").expect(t, ExitTransient)
-	e.srv.Reject("oc_gone", feishutest.Fault{Code: 232009, Msg: "chat dissolved"})
+	e.Sleep = noWait
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 8, Status: 503})
+	e.Run("", "send-text", "--to", "oc_gone,oc_fine", "--text", "x", "--retries", "3").Expect(t, ExitTransient)
+	e.Srv.Reject("oc_gone", feishutest.Fault{Code: 232009, Msg: "chat dissolved"})
 	if err := os.WriteFile(filepath.Join(dir, "00-corrupt.json"), []byte("{garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := e.run("", "flush")
-	r.expect(t, ExitUsage) // the corrupt file comes first
-	if !strings.Contains(r.errOut, "corrupt spool file") || !strings.Contains(r.errOut, "code 232009") ||
-		!strings.Contains(r.errOut, "flush: 1 delivered, 0 kept, 2 moved to dead/") {
-		t.Errorf("stderr %q", r.errOut)
+	r := e.Run("", "flush")
+	r.Expect(t, ExitUsage) // the corrupt file comes first
+	if !strings.Contains(r.ErrOut, "corrupt spool file") || !strings.Contains(r.ErrOut, "code 232009") ||
+		!strings.Contains(r.ErrOut, "flush: 1 delivered, 0 kept, 2 moved to dead/") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 	dead, _ := filepath.Glob(filepath.Join(dir, "dead", "*"))
 	if len(dead) != 3 { // the corrupt file, its .reason, the rejected message
 		t.Errorf("dead/ has %v", dead)
 	}
-	if len(spoolFiles(t, dir)) != 0 || len(e.srv.Messages()) != 1 {
-		t.Errorf("spool %v, stored %d", spoolFiles(t, dir), len(e.srv.Messages()))
+	if len(spoolFiles(t, dir)) != 0 || len(e.Srv.Messages()) != 1 {
+		t.Errorf("spool %v, stored %d", spoolFiles(t, dir), len(e.Srv.Messages()))
 	}
 }
 
 func TestUncertainWebhookPostIsHeld(t *testing.T) {
-	e := newEnv(t).webhook()
-	e.sleep = noWait
-	dir := filepath.Join(e.dir, "spool")
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = dir
-	e.srv.Inject(feishutest.Fault{Endpoint: "webhook", Status: 502})
-	r := e.run("", "send-text", "--text", "deploy ok")
-	r.expect(t, ExitTransient)
-	if !strings.Contains(r.errOut, "spooled as uncertain") {
-		t.Errorf("stderr %q", r.errOut)
+	e := newEnv(t).Webhook()
+	e.Sleep = noWait
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	e.Srv.Inject(feishutest.Fault{Endpoint: "webhook", Status: 502})
+	r := e.Run("", "send-text", "--text", "deploy ok")
+	r.Expect(t, ExitTransient)
+	if !strings.Contains(r.ErrOut, "spooled as uncertain") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
-	r = e.run("", "flush")
-	r.expect(t, 0)
-	if len(e.srv.Messages()) != 0 || !strings.Contains(r.errOut, "--resend-uncertain") {
-		t.Errorf("flush sent an uncertain post: stderr %q", r.errOut)
+	r = e.Run("", "flush")
+	r.Expect(t, 0)
+	if len(e.Srv.Messages()) != 0 || !strings.Contains(r.ErrOut, "--resend-uncertain") {
+		t.Errorf("flush sent an uncertain post: stderr %q", r.ErrOut)
 	}
-	e.run("", "flush", "--resend-uncertain").expect(t, 0)
-	if len(e.srv.Messages()) != 1 || len(spoolFiles(t, dir)) != 0 {
-		t.Errorf("stored %d, spool %v", len(e.srv.Messages()), spoolFiles(t, dir))
+	e.Run("", "flush", "--resend-uncertain").Expect(t, 0)
+	if len(e.Srv.Messages()) != 1 || len(spoolFiles(t, dir)) != 0 {
+		t.Errorf("stored %d, spool %v", len(e.Srv.Messages()), spoolFiles(t, dir))
 	}
 	// A refused connection proves the post never landed: flush sends it by itself.
-	e.srv.Close()
-	e.run("", "send-text", "--text", "second", "--retries", "0").expect(t, ExitTransient)
+	e.Srv.Close()
+	e.Run("", "send-text", "--text", "second", "--retries", "0").Expect(t, ExitTransient)
 	files := spoolFiles(t, dir)
 	if len(files) != 1 || strings.Contains(mustRead(t, files[0]), "maybe_delivered") {
 		t.Errorf("spool %v", files)
@@ -288,13 +289,13 @@ func TestUncertainWebhookPostIsHeld(t *testing.T) {
 
 func TestTokenCache(t *testing.T) {
 	e := newEnv(t)
-	cache := filepath.Join(e.dir, "tokens.json")
-	e.inputs[cache] = true // a token cache holds a token by design
-	e.vars["FEISHU_PUSH_TOKEN_CACHE"] = cache
+	cache := filepath.Join(e.Dir, "tokens.json")
+	e.Exempt(cache) // a token cache holds a token by design
+	e.Vars["FEISHU_PUSH_TOKEN_CACHE"] = cache
 	for i := 0; i < 3; i++ {
-		e.run("", "send-text", "--to", "oc_a", "--text", "x").expect(t, 0)
+		e.Run("", "send-text", "--to", "oc_a", "--text", "x").Expect(t, 0)
 	}
-	if n := e.srv.CountRequests(feishutest.EndpointToken); n != 1 {
+	if n := e.Srv.CountRequests(feishutest.EndpointToken); n != 1 {
 		t.Errorf("token requests %d, want 1 across runs", n)
 	}
 	st, err := os.Stat(cache)
@@ -302,33 +303,33 @@ func TestTokenCache(t *testing.T) {
 		t.Errorf("cache %v %v", st, err)
 	}
 	// The cached token expires on Feishu's side: refused, fetched again, cached.
-	e.srv.ExpireTokens()
-	e.run("", "send-text", "--to", "oc_a", "--text", "x").expect(t, 0)
-	e.run("", "send-text", "--to", "oc_a", "--text", "x").expect(t, 0)
-	if n := e.srv.CountRequests(feishutest.EndpointToken); n != 2 {
+	e.Srv.ExpireTokens()
+	e.Run("", "send-text", "--to", "oc_a", "--text", "x").Expect(t, 0)
+	e.Run("", "send-text", "--to", "oc_a", "--text", "x").Expect(t, 0)
+	if n := e.Srv.CountRequests(feishutest.EndpointToken); n != 2 {
 		t.Errorf("token requests %d, want 2", n)
 	}
 	// A corrupt cache is a warning, not a failure.
 	os.WriteFile(cache, []byte("\x00garbage"), 0o600)
-	r := e.run("", "send-text", "--to", "oc_a", "--text", "x")
-	r.expect(t, 0)
-	if !strings.Contains(r.errOut, "warning: token cache") || len(lines(r.errOut)) != 1 {
-		t.Errorf("stderr %q", r.errOut)
+	r := e.Run("", "send-text", "--to", "oc_a", "--text", "x")
+	r.Expect(t, 0)
+	if !strings.Contains(r.ErrOut, "warning: token cache") || len(lines(r.ErrOut)) != 1 {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
 func TestNotifyOnFailure(t *testing.T) {
 	e := newEnv(t)
-	e.srv.Reject("oc_nobot", feishutest.Fault{Code: 230002, Msg: "Bot is not in the chat"})
-	log := filepath.Join(e.dir, "push.log")
-	r := e.run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", "ou_oncall", "--log-file", log)
-	r.expect(t, ExitRejected)
-	msgs := e.srv.Messages()
+	e.Srv.Reject("oc_nobot", feishutest.Fault{Code: 230002, Msg: "Bot is not in the chat"})
+	log := filepath.Join(e.Dir, "push.log")
+	r := e.Run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", "ou_oncall", "--log-file", log)
+	r.Expect(t, ExitRejected)
+	msgs := e.Srv.Messages()
 	if len(msgs) != 1 || msgs[0].ReceiveID != "ou_oncall" {
 		t.Fatalf("stored %+v", msgs)
 	}
 	var c struct{ Text string }
-	_ = json.Unmarshal(msgs[0].Content, &c)
+	mustJSON(t, msgs[0].Content, &c)
 	if !strings.Contains(c.Text, "send-text failed") || !strings.Contains(c.Text, "oc_nobot") || !strings.Contains(c.Text, "230002") || !strings.Contains(c.Text, "log_id") {
 		t.Errorf("alert %q", c.Text)
 	}
@@ -336,70 +337,70 @@ func TestNotifyOnFailure(t *testing.T) {
 		t.Errorf("alert not logged")
 	}
 	// An alert that fails too is reported, and the exit code is the send's.
-	e.srv.Reject("ou_oncall", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."})
-	r = e.run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", "ou_oncall")
-	r.expect(t, ExitRejected)
-	if !strings.Contains(r.errOut, "failure alert to ou_oncall failed") {
-		t.Errorf("stderr %q", r.errOut)
+	e.Srv.Reject("ou_oncall", feishutest.Fault{Code: 230013, Msg: "Bot has NO availability to this user."})
+	r = e.Run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", "ou_oncall")
+	r.Expect(t, ExitRejected)
+	if !strings.Contains(r.ErrOut, "failure alert to ou_oncall failed") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 	// To a webhook of its own.
-	r = e.run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", e.srv.WebhookURL(testHookToken))
-	r.expect(t, ExitRejected)
-	if !strings.Contains(r.errOut, "19021") { // that webhook wants a signature
-		t.Errorf("stderr %q", r.errOut)
+	r = e.Run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", e.Srv.WebhookURL(testHookToken))
+	r.Expect(t, ExitRejected)
+	if !strings.Contains(r.ErrOut, "19021") { // that webhook wants a signature
+		t.Errorf("stderr %q", r.ErrOut)
 	}
-	e.vars["FEISHU_PUSH_NOTIFY_SECRET"] = testHookSecret
-	e.run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", e.srv.WebhookURL(testHookToken)).expect(t, ExitRejected)
-	if m := e.srv.Messages(); m[len(m)-1].Mode != "webhook" {
+	e.Vars["FEISHU_PUSH_NOTIFY_SECRET"] = testHookSecret
+	e.Run("", "send-text", "--to", "oc_nobot", "--text", "x", "--notify-on-failure", e.Srv.WebhookURL(testHookToken)).Expect(t, ExitRejected)
+	if m := e.Srv.Messages(); m[len(m)-1].Mode != "webhook" {
 		t.Errorf("no webhook alert: %+v", m[len(m)-1])
 	}
 	// Success sends no alert.
-	before := len(e.srv.Messages())
-	e.run("", "send-text", "--to", "oc_ok", "--text", "x", "--notify-on-failure", "ou_oncall").expect(t, 0)
-	if len(e.srv.Messages()) != before+1 {
+	before := len(e.Srv.Messages())
+	e.Run("", "send-text", "--to", "oc_ok", "--text", "x", "--notify-on-failure", "ou_oncall").Expect(t, 0)
+	if len(e.Srv.Messages()) != before+1 {
 		t.Error("an alert after a success")
 	}
 }
 
 func TestInterruptSpoolsInFlightAndPending(t *testing.T) {
 	e := newEnv(t)
-	dir := filepath.Join(e.dir, "spool")
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = dir
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Action: feishutest.Delay, Delay: 5 * time.Second})
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Action: feishutest.Delay, Delay: 5 * time.Second})
 	ctx, cancel := context.WithCancelCause(context.Background())
-	e.ctx = ctx
-	time.AfterFunc(300*time.Millisecond, func() { cancel(&interruptedError{sig: "terminated"}) })
-	r := e.run("", "send-text", "--to", "oc_a,oc_b,oc_c", "--text", "x", "--workers", "1")
-	r.expect(t, ExitInterrupted)
+	e.Ctx = ctx
+	time.AfterFunc(300*time.Millisecond, func() { cancel(&feishu.InterruptedError{Signal: "terminated"}) })
+	r := e.Run("", "send-text", "--to", "oc_a,oc_b,oc_c", "--text", "x", "--workers", "1")
+	r.Expect(t, ExitInterrupted)
 	if n := len(spoolFiles(t, dir)); n != 3 {
 		t.Errorf("spooled %d, want the in-flight one and the two pending", n)
 	}
-	if !strings.Contains(r.errOut, "interrupted by terminated") {
-		t.Errorf("stderr %q", r.errOut)
+	if !strings.Contains(r.ErrOut, "interrupted by terminated") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 	// Without a spool they are reported.
-	delete(e.vars, "FEISHU_PUSH_SPOOL_DIR")
+	delete(e.Vars, "FEISHU_PUSH_SPOOL_DIR")
 	ctx2, cancel2 := context.WithCancelCause(context.Background())
-	cancel2(&interruptedError{sig: "interrupt"})
-	e.ctx = ctx2
-	r = e.run("", "send-text", "--to", "oc_a,oc_b", "--text", "x")
-	r.expect(t, ExitInterrupted)
-	if len(lines(r.errOut)) != 3 || !strings.Contains(r.errOut, "not sent: interrupted by interrupt") {
-		t.Errorf("stderr %q", r.errOut)
+	cancel2(&feishu.InterruptedError{Signal: "interrupt"})
+	e.Ctx = ctx2
+	r = e.Run("", "send-text", "--to", "oc_a,oc_b", "--text", "x")
+	r.Expect(t, ExitInterrupted)
+	if len(lines(r.ErrOut)) != 3 || !strings.Contains(r.ErrOut, "not sent: interrupted by interrupt") {
+		t.Errorf("stderr %q", r.ErrOut)
 	}
 }
 
 func TestDeadline(t *testing.T) {
 	e := newEnv(t)
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.dir, "spool")
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Action: feishutest.Delay, Delay: 5 * time.Second})
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.Dir, "spool")
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Action: feishutest.Delay, Delay: 5 * time.Second})
 	start := time.Now()
-	r := e.run("", "send-text", "--to", "oc_a", "--text", "x", "--deadline", "300ms", "--timeout", "10s")
-	r.expect(t, ExitTransient)
+	r := e.Run("", "send-text", "--to", "oc_a", "--text", "x", "--deadline", "300ms", "--timeout", "10s")
+	r.Expect(t, ExitTransient)
 	if time.Since(start) > 4*time.Second {
 		t.Errorf("the deadline did not stop the run")
 	}
-	if len(spoolFiles(t, e.vars["FEISHU_PUSH_SPOOL_DIR"])) != 1 {
+	if len(spoolFiles(t, e.Vars["FEISHU_PUSH_SPOOL_DIR"])) != 1 {
 		t.Error("not spooled")
 	}
 }
@@ -431,26 +432,55 @@ func readProm(t *testing.T, path string) map[string]float64 {
 
 func TestMetricsFile(t *testing.T) {
 	e := newEnv(t)
-	e.sleep = noWait
-	prom := filepath.Join(e.dir, "feishu_push.prom")
-	e.vars["FEISHU_PUSH_METRICS_FILE"] = prom
-	e.run("", "send-text", "--to", "oc_a,oc_b", "--text", "x").expect(t, 0)
-	e.run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example").expect(t, 0)
+	e.Sleep = noWait
+	prom := filepath.Join(e.Dir, "feishu_push.prom")
+	e.Vars["FEISHU_PUSH_METRICS_FILE"] = prom
+	e.Run("", "send-text", "--to", "oc_a,oc_b", "--text", "x").Expect(t, 0)
+	e.Run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example").Expect(t, 0)
 	m := readProm(t, prom)
-	okAt := m["feishu_push_last_success_timestamp_seconds,command=send-text"]
-	if okAt == 0 || m["feishu_push_last_run_messages,command=send-text,result=sent"] != 2 ||
-		m["feishu_push_last_run_exit_code,command=send-text"] != 0 || m["feishu_push_last_run_timestamp_seconds,command=push-dashboard"] == 0 {
+	okAt := m["feishu_push_last_success_timestamp_seconds,command=send-text,job_name=send-text"]
+	if okAt == 0 || m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=sent"] != 2 ||
+		m["feishu_push_last_run_exit_code,command=send-text,job_name=send-text"] != 0 || m["feishu_push_last_run_timestamp_seconds,command=push-dashboard,job_name=push-dashboard"] == 0 {
 		t.Fatalf("metrics %v", m)
 	}
-	e.vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.dir, "spool")
-	e.srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
-	e.run("", "send-text", "--to", "oc_a", "--text", "x", "--retries", "1").expect(t, ExitTransient)
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = filepath.Join(e.Dir, "spool")
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Times: 10, Status: 500})
+	e.Run("", "send-text", "--to", "oc_a", "--text", "x", "--retries", "1").Expect(t, ExitTransient)
 	m = readProm(t, prom)
-	if m["feishu_push_last_success_timestamp_seconds,command=send-text"] != okAt ||
-		m["feishu_push_last_run_exit_code,command=send-text"] != 5 ||
-		m["feishu_push_last_run_messages,command=send-text,result=failed"] != 1 ||
-		m["feishu_push_last_run_messages,command=send-text,result=spooled"] != 1 ||
-		m["feishu_push_last_success_timestamp_seconds,command=push-dashboard"] == 0 {
+	if m["feishu_push_last_success_timestamp_seconds,command=send-text,job_name=send-text"] != okAt ||
+		m["feishu_push_last_run_exit_code,command=send-text,job_name=send-text"] != 5 ||
+		m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=failed"] != 1 ||
+		m["feishu_push_last_run_messages,command=send-text,job_name=send-text,result=spooled"] != 1 ||
+		m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job_name=push-dashboard"] == 0 {
 		t.Errorf("after a failure: %v", m)
+	}
+}
+
+// TestMetricsSurviveOverlap: jobs that share --metrics-file and end at the
+// same moment keep each other's series, and each --job has its own.
+func TestMetricsSurviveOverlap(t *testing.T) {
+	e := newEnv(t)
+	prom := filepath.Join(e.Dir, "metrics", "feishu_push.prom") // the directory is created
+	e.Vars["FEISHU_PUSH_METRICS_FILE"] = prom
+	jobs := []string{"sales", "stores", "ops", "finance"}
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		for _, job := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.Run("", "--job", job, "push-dashboard", "--to", "oc_a", "--title", job, "--url", "https://x.example").Expect(t, 0)
+			}()
+		}
+		wg.Wait()
+		m := readProm(t, prom)
+		for _, job := range jobs {
+			if m["feishu_push_last_success_timestamp_seconds,command=push-dashboard,job_name="+job] == 0 {
+				t.Fatalf("round %d: the series of job %s is lost: %v", round, job, m)
+			}
+		}
+	}
+	if st, err := os.Stat(filepath.Dir(prom)); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("metrics directory: %v %v", st.Mode(), err)
 	}
 }

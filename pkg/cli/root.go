@@ -9,44 +9,32 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
-
-// Version is set at build time with -ldflags "-X .../pkg/cli.Version=v1.2.3".
-var Version = ""
-
-// version returns Version, or the module version the binary was built from.
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // Factory holds what commands share: streams, the environment, the clock,
 // and the global flags. Settings are resolved on first use, so a command
 // that fails on its own flags never reads a secret.
 type Factory struct {
-	IO      *IOStreams
-	Getenv  func(string) string
-	Now     func() time.Time
-	Globals *GlobalOptions
+	IO     *IOStreams
+	Getenv func(string) string
+	Now    func() time.Time
+
+	// flags are the global flags, declared from the settings table.
+	flags globalFlags
 
 	settings *Settings
 	// apiClient is the invocation's client; see client.
 	apiClient *feishu.Client
-	// preview, when set, draws messages instead of sending them.
-	preview *previewConfig
+	// metrics, when set, is the run the metrics file records.
+	metrics *metricsRun
 	// sleep, when set, replaces the wait between retries (tests).
 	sleep func(context.Context, time.Duration) error
 	// ran is set when a command's run function starts; an error before
@@ -56,7 +44,7 @@ type Factory struct {
 
 // NewFactory returns a Factory reading the environment through getenv.
 func NewFactory(ios *IOStreams, getenv func(string) string) *Factory {
-	return &Factory{IO: ios, Getenv: getenv, Now: time.Now, Globals: &GlobalOptions{}}
+	return &Factory{IO: ios, Getenv: getenv, Now: time.Now, flags: globalFlags{}}
 }
 
 // Settings resolves the settings once.
@@ -72,8 +60,15 @@ func (f *Factory) Settings() (*Settings, error) {
 }
 
 // Main runs feishu-push with args and returns the exit code. SIGINT and
-// SIGTERM cancel the run, which then exits 130.
-func Main(args []string, ios *IOStreams) int {
+// SIGTERM cancel the run, which then exits 130. A panic is reported in one
+// line and exits 1.
+func Main(args []string, ios *IOStreams) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintln(ios.ErrOut, "feishu-push: internal error (a bug; please report it): "+oneLine(fmt.Sprint(r)))
+			code = ExitInternal
+		}
+	}()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -82,7 +77,7 @@ func Main(args []string, ios *IOStreams) int {
 	go func() {
 		select {
 		case s := <-sigs:
-			cancel(&interruptedError{sig: s.String()})
+			cancel(&feishu.InterruptedError{Signal: s.String()})
 		case <-ctx.Done():
 		}
 	}()
@@ -99,7 +94,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		var ie *interruptedError
+		var ie *feishu.InterruptedError
 		if cause := context.Cause(ctx); errors.As(cause, &ie) {
 			err = fmt.Errorf("%w: %v", cause, err)
 		}
@@ -108,17 +103,28 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if err != nil && !f.ran && code == ExitInternal {
 		code = ExitUsage // cobra's own checks: unknown command, bad arguments
 	}
+	if f.metrics != nil {
+		f.writeMetrics(f.metrics, code)
+	}
 	if err != nil {
-		var rep *reportedError
+		var rep *delivery.ReportedError
 		if errors.As(err, &rep) {
-			if rep.summary != "" {
-				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+rep.summary)
+			if rep.Summary != "" {
+				fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+f.mask(rep.Summary))
 			}
 		} else {
-			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+oneLine(err.Error()))
+			fmt.Fprintln(f.IO.ErrOut, "feishu-push: "+f.mask(oneLine(err.Error())))
 		}
 	}
 	return code
+}
+
+// mask hides the invocation's secrets in text, once they are known.
+func (f *Factory) mask(text string) string {
+	if f.settings == nil {
+		return text
+	}
+	return f.settings.Mask(text)
 }
 
 // oneLine folds a multi-line message, such as cobra's suggestions, into one
@@ -131,21 +137,6 @@ func oneLine(msg string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
 }
 
-// reportedError is a failure whose details were already printed, one line
-// per failed message; summary, if any, is printed after them.
-type reportedError struct {
-	err     error
-	summary string
-}
-
-func (e *reportedError) Error() string {
-	if e.summary != "" {
-		return e.summary
-	}
-	return e.err.Error()
-}
-func (e *reportedError) Unwrap() error { return e.err }
-
 // runE marks the start of a command's own work, for exit-code purposes.
 func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
@@ -156,7 +147,6 @@ func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*c
 
 // NewRootCmd returns the feishu-push command tree.
 func NewRootCmd(f *Factory) *cobra.Command {
-	g := f.Globals
 	root := &cobra.Command{
 		Use:   "feishu-push",
 		Short: "Push text and cards to Feishu/Lark as a bot, from cron, shell and CI",
@@ -167,66 +157,30 @@ success, one line on stderr per failure, a JSON log line per message with
 --log-file, and an exit status that says what happened.
 
 Settings come from flags, then the environment, then the config file, then
-defaults. Secrets belong in the environment or a file, not in argv:
-  FEISHU_APP_ID, FEISHU_APP_SECRET (or --app-secret-file), FEISHU_BASE_URL,
-  FEISHU_WEBHOOK_URL, FEISHU_WEBHOOK_SECRET, FEISHU_PUSH_LOG_FILE,
-  FEISHU_PUSH_CONFIG, FEISHU_PUSH_PROFILE, FEISHU_PUSH_SPOOL_DIR,
-  FEISHU_PUSH_TOKEN_CACHE, FEISHU_PUSH_NOTIFY (and FEISHU_PUSH_NOTIFY_SECRET),
-  FEISHU_PUSH_METRICS_FILE.
-` + exitCodesHelp,
-		Version:       version(),
+defaults. Secrets belong in the environment or a file, not in argv.
+
+Environment (see --help of each flag):
+` + envHelp() + `
+`,
+		Version:       versionLine(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.AppID, "app-id", "", "app id, cli_... (env FEISHU_APP_ID)")
-	pf.StringVar(&g.AppSecret, "app-secret", "", "app secret; visible in ps, prefer FEISHU_APP_SECRET or --app-secret-file")
-	pf.StringVar(&g.AppSecretFile, "app-secret-file", "", "read the app secret from this file (env FEISHU_APP_SECRET holds the value)")
-	pf.StringVar(&g.BaseURL, "base-url", "", "API base URL (env FEISHU_BASE_URL; default https://open.feishu.cn)")
-	pf.StringVar(&g.Domain, "domain", "", "feishu or lark: shorthand for the base URL")
-	pf.StringVar(&g.Webhook, "webhook", "", "group custom-bot webhook URL; when set, messages go through it (env FEISHU_WEBHOOK_URL)")
-	pf.StringVar(&g.WebhookSecret, "webhook-secret", "", "webhook signing secret (env FEISHU_WEBHOOK_SECRET)")
-	pf.StringVar(&g.LogFile, "log-file", "", "append one JSON line per message result to this file (env FEISHU_PUSH_LOG_FILE)")
-	pf.StringVar(&g.ConfigPath, "config", "", "YAML config file with named profiles (env FEISHU_PUSH_CONFIG; default ~/.config/feishu-push/config.yaml)")
-	pf.StringVar(&g.Profile, "profile", "", "profile of the config file to use (env FEISHU_PUSH_PROFILE)")
-	pf.DurationVar(&g.Timeout, "timeout", 10*time.Second, "timeout of each HTTP request")
-	pf.IntVar(&g.Retries, "retries", 3, "retries of a transient failure (network, 5xx, rate limit)")
-	pf.DurationVar(&g.RetryMaxWait, "retry-max-wait", 60*time.Second, "most time spent waiting between retries, in total")
-	pf.StringVar(&g.TokenCache, "token-cache", "", "keep tenant tokens in this file between runs (env FEISHU_PUSH_TOKEN_CACHE)")
-	pf.StringVar(&g.SpoolDir, "spool-dir", "", "keep messages that could not be delivered here for `flush` (env FEISHU_PUSH_SPOOL_DIR)")
-	pf.StringVar(&g.Notify, "notify-on-failure", "", `on failure, alert this recipient, "webhook", or a webhook URL (env FEISHU_PUSH_NOTIFY)`)
-	pf.StringVar(&g.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (env FEISHU_PUSH_METRICS_FILE)")
-	pf.DurationVar(&g.Deadline, "deadline", 0, "bound the whole run, retries included (0: no bound)")
-	pf.Float64Var(&g.Rate, "rate", feishu.AppLimits.PerSecond, "app messages per second, at most (Feishu: 50)")
-	pf.Float64Var(&g.RatePerMinute, "rate-per-minute", feishu.AppLimits.PerMinute, "app messages per minute, at most (Feishu: 1000)")
-	pf.IntVar(&g.Burst, "burst", feishu.AppLimits.Burst, "app messages that may leave at once before --rate applies (Feishu allows 50 a second)")
-	pf.IntVar(&g.Workers, "workers", 16, "messages in flight at once")
-	pf.BoolVar(&g.DryRun, "dry-run", false, "print the request(s) as JSON, secrets masked, and send nothing")
-	pf.BoolVar(&g.JSON, "json", false, "print the result as JSON on stdout")
+	root.SetFlagErrorFunc(flagError)
+	setHelp(root)
+	f.flags.addFlags(root.PersistentFlags())
 
 	root.AddCommand(
-		newTokenCmd(f, nil),
-		newSendTextCmd(f, nil),
-		newSendCardCmd(f, nil),
+		newTokenCmd(f),
+		newSendTextCmd(f, nil, nil),
+		newSendCardCmd(f, nil, nil),
 		newPushDashboardCmd(f, nil),
-		newSandboxCmd(f, nil),
-		newFlushCmd(f, nil),
-		newLintCmd(f, nil),
+		newSandboxCmd(f),
+		newListenCmd(f, nil),
+		newFlushCmd(f),
+		newLintCmd(f),
 		newPreviewCmd(f),
 		newVersionCmd(f),
 	)
 	return root
-}
-
-func newVersionCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(f.IO.Out, "feishu-push "+version())
-			return err
-		}),
-	}
 }

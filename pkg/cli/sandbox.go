@@ -23,11 +23,20 @@ type SandboxOptions struct {
 	f          *Factory
 	Addr       string
 	RateLimits bool
+	// AppID, AppSecret and WebhookSecret are the global flags of the same
+	// name: the credentials the fake accepts. JSON prints messages as JSON.
+	AppID, AppSecret, WebhookSecret string
+	JSON                            bool
+	// CallbackURL, EncryptKey and VerificationToken describe a listener
+	// (feishu-push listen) the sandbox sends events and card clicks to.
+	CallbackURL       string
+	EncryptKey        string
+	VerificationToken string
 	// Ready, when set, receives the base URL once the server listens.
 	Ready func(baseURL string)
 }
 
-func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
+func newSandboxCmd(f *Factory) *cobra.Command {
 	opts := &SandboxOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -47,21 +56,24 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 		Example: `  feishu-push sandbox --addr 127.0.0.1:9800 &
   export FEISHU_BASE_URL=http://127.0.0.1:9800 FEISHU_APP_ID=cli_sandbox FEISHU_APP_SECRET=sandbox_secret
   feishu-push send-text --to oc_demo --text hello`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{exitAnnotation: "0 1 2"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
+			opts.AppID, opts.AppSecret = f.flags.get("app-id"), f.flags.get("app-secret")
+			opts.WebhookSecret, opts.JSON = f.flags.get("webhook-secret"), f.flags.bool("json")
 			return runSandbox(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "address to listen on")
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "`ADDR`ess to listen on, host:port")
 	cmd.Flags().BoolVar(&opts.RateLimits, "rate-limits", false, "enforce Feishu's documented rate limits (50/s, 1000/min per app; 5/s per chat or user; 5/s, 100/min per webhook)")
+	cmd.Flags().StringVar(&opts.CallbackURL, "callback-url", "", "send events and card button clicks to this listener (feishu-push listen)")
+	cmd.Flags().StringVar(&opts.EncryptKey, "encrypt-key", "", "encrypt and sign what goes to --callback-url with this key")
+	cmd.Flags().StringVar(&opts.VerificationToken, "verification-token", "", "put this verification token in what goes to --callback-url")
 	return cmd
 }
 
 func runSandbox(ctx context.Context, opts *SandboxOptions) error {
-	f, g := opts.f, opts.f.Globals
+	f, g := opts.f, opts
 	appID, secret := first(g.AppID, feishutest.DefaultAppID), first(g.AppSecret, feishutest.DefaultAppSecret)
 	var mu sync.Mutex // one message printed at a time
 	fopts := []feishutest.Option{
@@ -85,7 +97,12 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 		return usageErrorf("--addr %s: %v", opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: inbox.New(feishutest.New(fopts...)), ReadHeaderTimeout: 10 * time.Second}
+	var iopts []inbox.Option
+	if opts.CallbackURL != "" {
+		iopts = append(iopts, inbox.WithListener(&feishutest.EventSender{URL: opts.CallbackURL, EncryptKey: opts.EncryptKey,
+			VerificationToken: opts.VerificationToken, AppID: appID}))
+	}
+	srv := &http.Server{Handler: inbox.New(feishutest.New(fopts...), iopts...), ReadHeaderTimeout: 10 * time.Second}
 
 	shownSecret := secret
 	if g.AppSecret != "" {
@@ -102,6 +119,11 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
   webhook:  %[1]s/open-apis/bot/v2/hook/<any token> (%[4]s)
   inbox:    %[1]s/ (what arrived, drawn as Feishu shows it; JSON at /api/messages)
 `, base, appID, shownSecret, signing)
+	if opts.CallbackURL != "" {
+		fmt.Fprintf(f.IO.ErrOut, "  events:   to %s (card clicks and POST /api/events)\n", opts.CallbackURL)
+	} else {
+		fmt.Fprintln(f.IO.ErrOut, "  events:   to `feishu-push listen --long-connection` connected here (card clicks and POST /api/events)")
+	}
 	if opts.Ready != nil {
 		opts.Ready(base)
 	}

@@ -33,9 +33,8 @@ func (s *syncBuffer) String() string {
 func TestSandbox(t *testing.T) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(string) string { return "" })
-	f.Globals.WebhookSecret = "sandbox-hook-secret"
 	ready := make(chan string, 1)
-	opts := &SandboxOptions{f: f, Addr: "127.0.0.1:0", Ready: func(base string) { ready <- base }}
+	opts := &SandboxOptions{f: f, Addr: "127.0.0.1:0", WebhookSecret: "sandbox-hook-secret", Ready: func(base string) { ready <- base }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runSandbox(ctx, opts) }()
@@ -55,13 +54,13 @@ func TestSandbox(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	e.vars["FEISHU_BASE_URL"], e.vars["FEISHU_APP_ID"], e.vars["FEISHU_APP_SECRET"] = base, "cli_sandbox", "sandbox_secret"
-	e.run("", "send-card", "--to", "oc_demo", "--title", "Backup", "--content", "**42 GB**", "--button", "Logs=https://ci.example.com/42").expect(t, 0)
-	delete(e.vars, "FEISHU_APP_SECRET")
-	e.vars["FEISHU_WEBHOOK_URL"] = base + "/open-apis/bot/v2/hook/any-token"
-	e.run("", "send-text", "--text", "unsigned").expect(t, ExitAuth) // the sandbox checks signatures
-	e.vars["FEISHU_WEBHOOK_SECRET"] = "sandbox-hook-secret"
-	e.run("", "send-text", "--text", "signed").expect(t, 0)
+	e.Vars["FEISHU_BASE_URL"], e.Vars["FEISHU_APP_ID"], e.Vars["FEISHU_APP_SECRET"] = base, "cli_sandbox", "sandbox_secret"
+	e.Run("", "send-card", "--to", "oc_demo", "--title", "Backup", "--content", "**42 GB**", "--button", "Logs=https://ci.example.com/42").Expect(t, 0)
+	delete(e.Vars, "FEISHU_APP_SECRET")
+	e.Vars["FEISHU_WEBHOOK_URL"] = base + "/open-apis/bot/v2/hook/any-token"
+	e.Run("", "send-text", "--text", "unsigned").Expect(t, ExitAuth) // the sandbox checks signatures
+	e.Vars["FEISHU_WEBHOOK_SECRET"] = "sandbox-hook-secret"
+	e.Run("", "send-text", "--text", "signed").Expect(t, 0)
 
 	printed := out.String()
 	for _, want := range []string{"app -> chat_id:oc_demo interactive om_", "# Backup [blue]", "**42 GB**", "[Logs] https://ci.example.com/42", "webhook -> webhook text", "signed"} {

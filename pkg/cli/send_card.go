@@ -45,8 +45,9 @@ func (c *CardFlags) any() bool {
 	return c.Title != "" || c.Content != "" || c.ContentFile != "" || c.Color != "" || len(c.Buttons) > 0 || c.Note != ""
 }
 
-func newSendCardCmd(f *Factory, runF func(context.Context, *SendCardOptions) error) *cobra.Command {
+func newSendCardCmd(f *Factory, preview *previewOptions, runF func(context.Context, *SendCardOptions) error) *cobra.Command {
 	opts := &SendCardOptions{f: f}
+	opts.preview = preview
 	cmd := &cobra.Command{
 		Use:   "send-card",
 		Short: "Send an interactive card",
@@ -66,7 +67,7 @@ The card comes from exactly one source:
 Every card is checked before anything is sent: valid JSON, 1.0/2.0 structure,
 header colour, size within Feishu's limits (30 KB, or 20 KB by webhook).
 Colours: ` + strings.Join(card.Colors, ", ") + `.
-` + exitCodesHelp,
+`,
 		Example: `  feishu-push send-card --to oc_xxx --title "Backup done" --color green \
       --content "**42 GB** in 3m12s" --button "Logs=https://ci.example/42"
   feishu-push send-card --to oc_xxx --card-file examples/cards/v2.json
@@ -84,23 +85,23 @@ Colours: ` + strings.Join(card.Colors, ", ") + `.
 	opts.addFlags(cmd)
 	addCardFlags(cmd, &opts.CardFlags)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON file as is, - for stdin")
-	fl.StringVar(&opts.Template, "template", "", "render this card template (Go text/template in card JSON)")
-	fl.StringVar(&opts.DataFile, "data", "", "JSON object of template data, - for stdin")
-	fl.StringArrayVar(&opts.Vars, "var", nil, "template variable key=value; repeatable, wins over --data")
-	fl.StringVar(&opts.TemplateID, "template-id", "", "id of a card built in Feishu's card builder")
-	fl.StringVar(&opts.TemplateVersion, "template-version", "", "version of --template-id (default: latest published)")
+	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON `FILE` as is, - for stdin")
+	fl.StringVar(&opts.Template, "template", "", "render this card template `FILE` (Go text/template in card JSON)")
+	fl.StringVar(&opts.DataFile, "data", "", "`FILE` with a JSON object of template data, - for stdin")
+	fl.StringArrayVar(&opts.Vars, "var", nil, "template variable `KEY=VALUE`; repeatable, wins over --data")
+	fl.StringVar(&opts.TemplateID, "template-id", "", "`ID` of a card built in Feishu's card builder")
+	fl.StringVar(&opts.TemplateVersion, "template-version", "", "`VERSION` of --template-id (default: latest published)")
 	return cmd
 }
 
 func addCardFlags(cmd *cobra.Command, c *CardFlags) {
 	fl := cmd.Flags()
-	fl.StringVar(&c.Title, "title", "", "card title")
-	fl.StringVar(&c.Content, "content", "", "card text, in Feishu markdown")
-	fl.StringVar(&c.ContentFile, "content-file", "", "read the card text from this file, - for stdin")
-	fl.StringVar(&c.Color, "color", "", "header colour: "+strings.Join(card.Colors, ", "))
-	fl.StringArrayVar(&c.Buttons, "button", nil, `link button "Label=URL"; repeatable`)
-	fl.StringVar(&c.Note, "note", "", "small grey note at the bottom")
+	fl.StringVar(&c.Title, "title", "", "card `TITLE`")
+	fl.StringVar(&c.Content, "content", "", "card `TEXT`, in Feishu markdown")
+	fl.StringVar(&c.ContentFile, "content-file", "", "read the card text from this `FILE`, - for stdin")
+	fl.StringVar(&c.Color, "color", "", "header `COLOR`: "+strings.Join(card.Colors, ", "))
+	fl.StringArrayVar(&c.Buttons, "button", nil, "link button `LABEL=URL`; repeatable")
+	fl.StringVar(&c.Note, "note", "", "small grey `NOTE` at the bottom")
 }
 
 func runSendCard(ctx context.Context, opts *SendCardOptions) error {
@@ -133,10 +134,7 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		if err != nil {
 			return feishu.Message{}, err
 		}
-		if err := card.Validate(b); err != nil {
-			return feishu.Message{}, usageErrorf("--card-file %s: %v", displayName(o.CardFile), err)
-		}
-		return feishu.CardMessage(card.Compact(b)), nil
+		return validCard("--card-file "+displayName(o.CardFile), b)
 	case o.Template != "":
 		data, err := o.templateData()
 		if err != nil {
@@ -150,10 +148,7 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		if err != nil {
 			return feishu.Message{}, usageErrorf("--template %v", err)
 		}
-		if err := card.Validate(out); err != nil {
-			return feishu.Message{}, usageErrorf("--template %s: rendered card: %v", filepath.Base(o.Template), err)
-		}
-		return feishu.CardMessage(card.Compact(out)), nil
+		return validCard("--template "+filepath.Base(o.Template)+": rendered card", out)
 	case o.TemplateID != "":
 		data, err := o.templateData()
 		if err != nil {
@@ -161,11 +156,12 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		}
 		return feishu.TemplateCardMessage(o.TemplateID, o.TemplateVersion, data), nil
 	}
-	return o.CardFlags.message(f, nil)
+	return o.CardFlags.message(f)
 }
 
-// message builds a simple card from the flags, plus extra buttons.
-func (c *CardFlags) message(f *Factory, extra []card.Button) (feishu.Message, error) {
+// message builds a simple card from the flags.
+func (c *CardFlags) message(f *Factory) (feishu.Message, error) {
+	c.Color = strings.ToLower(strings.TrimSpace(c.Color))
 	if c.Color != "" && !card.ValidColor(c.Color) {
 		return feishu.Message{}, usageErrorf("--color %q: want one of %s", c.Color, strings.Join(card.Colors, ", "))
 	}
@@ -188,12 +184,21 @@ func (c *CardFlags) message(f *Factory, extra []card.Button) (feishu.Message, er
 		}
 		s.Buttons = append(s.Buttons, btn)
 	}
-	s.Buttons = append(s.Buttons, extra...)
 	raw, err := s.JSON()
 	if err != nil {
 		return feishu.Message{}, &UsageError{Err: err}
 	}
-	return feishu.CardMessage(raw), nil
+	return validCard("card", raw)
+}
+
+// validCard is the one road from card JSON to a card message: validated
+// (structure, tags, colours, ...) once, then compacted; everything after it
+// trusts the message. origin names the source in errors.
+func validCard(origin string, raw []byte) (feishu.Message, error) {
+	if err := card.Validate(raw); err != nil {
+		return feishu.Message{}, usageErrorf("%s: %v", origin, err)
+	}
+	return feishu.CardMessage(card.Compact(raw)), nil
 }
 
 // templateData merges --data and --var; --var wins.

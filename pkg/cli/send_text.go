@@ -19,8 +19,9 @@ type SendTextOptions struct {
 	At       []string
 }
 
-func newSendTextCmd(f *Factory, runF func(context.Context, *SendTextOptions) error) *cobra.Command {
+func newSendTextCmd(f *Factory, preview *previewOptions, runF func(context.Context, *SendTextOptions) error) *cobra.Command {
 	opts := &SendTextOptions{f: f}
+	opts.preview = preview
 	cmd := &cobra.Command{
 		Use:   "send-text",
 		Short: "Send a text message",
@@ -30,7 +31,7 @@ The text is sent exactly as given: UTF-8, quotes and real newlines intact.
 --at adds mentions in the text-message syntax: an open_id/user_id, or "all".
 Each recipient gets its own message and its own result line on stdout:
 <recipient><TAB><message_id>. Failures go to stderr, one line each.
-` + exitCodesHelp,
+`,
 		Example: `  feishu-push send-text --to oc_xxx --text "backup done"
   df -h | feishu-push send-text --to ops@example.com --text-file -
   feishu-push send-text --webhook "$HOOK" --text "deploy failed" --at all`,
@@ -43,9 +44,9 @@ Each recipient gets its own message and its own result line on stdout:
 		}),
 	}
 	opts.addFlags(cmd)
-	cmd.Flags().StringVar(&opts.Text, "text", "", "the text to send")
-	cmd.Flags().StringVar(&opts.TextFile, "text-file", "", "read the text from this file, - for stdin")
-	cmd.Flags().StringArrayVar(&opts.At, "at", nil, `mention a user (open_id or user_id) or "all"; repeatable`)
+	cmd.Flags().StringVar(&opts.Text, "text", "", "the `TEXT` to send")
+	cmd.Flags().StringVar(&opts.TextFile, "text-file", "", "read the text from this `FILE`, - for stdin")
+	cmd.Flags().StringArrayVar(&opts.At, "at", nil, "mention a user (`ID`: open_id or user_id) or \"all\"; repeatable")
 	return cmd
 }
 

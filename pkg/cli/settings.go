@@ -3,40 +3,188 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
-// GlobalOptions are the persistent flags, valid before or after the
-// subcommand. Empty means "not given": the environment, then the config
-// file, then the default decide.
-type GlobalOptions struct {
-	AppID         string
-	AppSecret     string
-	AppSecretFile string
-	BaseURL       string
-	Domain        string
-	Webhook       string
-	WebhookSecret string
-	LogFile       string
-	ConfigPath    string
-	Profile       string
-	Timeout       time.Duration
-	DryRun        bool
-	JSON          bool
-	Retries       int
-	RetryMaxWait  time.Duration
-	TokenCache    string
-	SpoolDir      string
-	Notify        string
-	MetricsFile   string
-	Deadline      time.Duration
-	Rate          float64
-	RatePerMinute float64
-	Burst         int
-	Workers       int
+// kind is the type of a setting's value.
+type kind int
+
+const (
+	kString kind = iota
+	kDuration
+	kInt
+	kFloat
+	kBool
+	kList
+)
+
+// setting is one global setting, declared once: the flag, the environment
+// variable and the config-file key that give it (each optional), its
+// default, its help, whether it is a secret, and how its value lands in
+// Settings. Flags, environment lookup, config decoding, the help's
+// environment list and the masking of values in errors all derive from
+// the table below.
+type setting struct {
+	flag, env, key string
+	def            string
+	// arg is the flag's placeholder in the help, e.g. FILE.
+	arg  string
+	help string
+	// secret values never appear in errors or output.
+	secret bool
+	kind   kind
+	// alt is a setting consulted at the same level right after this one:
+	// the file holding a secret, or a shorthand for a URL. It is resolved
+	// with its primary, never alone.
+	alt string
+	// apply stores a resolved value; nil for settings read elsewhere
+	// (--config, --profile) and for alternates without a default.
+	apply func(s *Settings, v value) error
+}
+
+// value is a resolved setting and where it came from, for error messages.
+type value struct {
+	text string
+	list []string
+	// from names the source: "--app-id", "FEISHU_APP_ID",
+	// "app_id in /etc/feishu-push.yaml" or "default".
+	from string
+}
+
+func (v value) duration() time.Duration { d, _ := time.ParseDuration(v.text); return d }
+func (v value) int() int                { n, _ := strconv.Atoi(v.text); return n }
+func (v value) float() float64          { x, _ := strconv.ParseFloat(v.text, 64); return x }
+func (v value) bool() bool              { b, _ := strconv.ParseBool(v.text); return b }
+
+// settings is the table of global settings, in the order of the help.
+var settings = []setting{
+	{flag: "app-id", env: "FEISHU_APP_ID", key: "app_id", arg: "ID", help: "app id, cli_...",
+		apply: func(s *Settings, v value) error { s.AppID = v.text; return nil }},
+	{flag: "app-secret", env: "FEISHU_APP_SECRET", key: "app_secret", arg: "SECRET", secret: true, alt: "app-secret-file",
+		help:  "app secret; visible in ps, prefer FEISHU_APP_SECRET or --app-secret-file",
+		apply: func(s *Settings, v value) error { s.AppSecret = v.text; return nil }},
+	{flag: "app-secret-file", env: "FEISHU_APP_SECRET_FILE", key: "app_secret_file", arg: "FILE", help: "read the app secret from this file",
+		apply: func(s *Settings, v value) (err error) { s.AppSecret, err = readSecretFile(v); return err }},
+	{flag: "base-url", env: "FEISHU_BASE_URL", key: "base_url", arg: "URL", alt: "domain", def: feishu.FeishuBaseURL,
+		help: "API base URL", apply: setBaseURL},
+	{flag: "domain", env: "FEISHU_DOMAIN", key: "domain", arg: "feishu|lark", help: "shorthand for the base URL: feishu or lark",
+		apply: func(s *Settings, v value) error {
+			u, err := domainURL(v.text, v.from)
+			if err != nil {
+				return err
+			}
+			return setBaseURL(s, value{text: u, from: v.from})
+		}},
+	{flag: "webhook", env: "FEISHU_WEBHOOK_URL", key: "webhook", arg: "URL", secret: true,
+		help: "group custom-bot webhook URL; messages go through it unless --to is given with app credentials",
+		apply: func(s *Settings, v value) error {
+			s.Webhook, s.WebhookFrom = strings.TrimSpace(v.text), v.from
+			if s.Webhook == "" {
+				return nil
+			}
+			if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
+				return usageErrorf("%s: webhook URL: %v", v.from, err)
+			}
+			return nil
+		}},
+	{flag: "webhook-secret", env: "FEISHU_WEBHOOK_SECRET", key: "webhook_secret", arg: "SECRET", secret: true, help: "webhook signing secret",
+		apply: func(s *Settings, v value) error { s.WebhookSecret = v.text; return nil }},
+	{flag: "log-file", env: "FEISHU_PUSH_LOG_FILE", key: "log_file", arg: "FILE", help: "append one JSON line per message result to this file",
+		apply: func(s *Settings, v value) error { s.LogFile = v.text; return nil }},
+	{flag: "config", env: "FEISHU_PUSH_CONFIG", arg: "FILE", help: "YAML config file with named profiles (default ~/.config/feishu-push/config.yaml)"},
+	{flag: "profile", env: "FEISHU_PUSH_PROFILE", arg: "NAME", help: "profile of the config file to use"},
+	{key: "to", kind: kList, help: "default recipients",
+		apply: func(s *Settings, v value) error { s.DefaultTo = v.list; return nil }},
+	{flag: "timeout", kind: kDuration, def: "10s", arg: "DURATION", help: "timeout of each HTTP request",
+		apply: func(s *Settings, v value) error {
+			s.Timeout = v.duration()
+			if s.Timeout <= 0 {
+				return usageErrorf("--timeout must be positive")
+			}
+			return nil
+		}},
+	{flag: "retries", kind: kInt, def: "3", arg: "N", help: "retries of a transient failure (network, 5xx, rate limit)",
+		apply: func(s *Settings, v value) error { s.Retries = v.int(); return nonNegative(s.Retries >= 0) }},
+	{flag: "retry-max-wait", kind: kDuration, def: "1m0s", arg: "DURATION", help: "most time spent waiting between retries, in total",
+		apply: func(s *Settings, v value) error {
+			s.RetryMaxWait = v.duration()
+			return nonNegative(s.RetryMaxWait >= 0)
+		}},
+	{flag: "token-cache", env: "FEISHU_PUSH_TOKEN_CACHE", key: "token_cache", arg: "FILE", help: "keep tenant tokens in this file between runs",
+		apply: func(s *Settings, v value) error { s.TokenCache = v.text; return nil }},
+	{flag: "spool-dir", env: "FEISHU_PUSH_SPOOL_DIR", key: "spool_dir", arg: "DIR", help: "keep messages that could not be delivered here for flush",
+		apply: func(s *Settings, v value) error { s.SpoolDir = v.text; return nil }},
+	{flag: "notify-on-failure", env: "FEISHU_PUSH_NOTIFY", key: "notify_on_failure", arg: "TARGET", secret: true,
+		help: `on failure, alert this recipient, "webhook", or a webhook URL`,
+		apply: func(s *Settings, v value) error {
+			s.Notify, s.NotifyFrom = strings.TrimSpace(v.text), v.from
+			return nil
+		}},
+	{env: "FEISHU_PUSH_NOTIFY_SECRET", key: "notify_secret", secret: true, help: "signing secret of the alert webhook URL",
+		apply: func(s *Settings, v value) error { s.NotifySecret = v.text; return nil }},
+	{flag: "metrics-file", env: "FEISHU_PUSH_METRICS_FILE", key: "metrics_file", arg: "FILE", help: "write Prometheus textfile metrics here",
+		apply: func(s *Settings, v value) error { s.MetricsFile = v.text; return nil }},
+	{flag: "job", env: "FEISHU_PUSH_JOB", arg: "NAME", help: "name of the job in the metrics file (default: the command)",
+		apply: func(s *Settings, v value) error { s.Job = v.text; return nil }},
+	{flag: "deadline", kind: kDuration, def: "0", arg: "DURATION", help: "bound the whole run, retries included (0: no bound)",
+		apply: func(s *Settings, v value) error { s.Deadline = v.duration(); return nonNegative(s.Deadline >= 0) }},
+	{flag: "rate", kind: kFloat, def: ftoa(feishu.AppLimits.PerSecond), arg: "N", help: "app messages per second, at most (Feishu: 50)",
+		apply: func(s *Settings, v value) error {
+			s.Limits.PerSecond = v.float()
+			return positive(s.Limits.PerSecond > 0)
+		}},
+	{flag: "rate-per-minute", kind: kFloat, def: ftoa(feishu.AppLimits.PerMinute), arg: "N", help: "app messages per minute, at most (Feishu: 1000)",
+		apply: func(s *Settings, v value) error {
+			s.Limits.PerMinute = v.float()
+			return positive(s.Limits.PerMinute > 0)
+		}},
+	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "app messages that may leave at once before --rate applies (Feishu allows 50 a second)",
+		apply: func(s *Settings, v value) error { s.Limits.Burst = v.int(); return positive(s.Limits.Burst >= 1) }},
+	{flag: "workers", kind: kInt, def: "16", arg: "N", help: "messages in flight at once",
+		apply: func(s *Settings, v value) error { s.Workers = v.int(); return positive(s.Workers >= 1) }},
+	// The listener's own settings: read by listen (its flags are its own),
+	// declared here so the help lists every variable.
+	{env: "FEISHU_ENCRYPT_KEY", secret: true, help: "listen: the app's encrypt key"},
+	{env: "FEISHU_ENCRYPT_KEY_FILE", help: "listen: read the encrypt key from this file"},
+	{env: "FEISHU_VERIFICATION_TOKEN", secret: true, help: "listen: the app's verification token"},
+	{env: "FEISHU_VERIFICATION_TOKEN_FILE", help: "listen: read the verification token from this file"},
+	{env: "FEISHU_PUSH_STATE_DIR", help: "listen: directory of the event journal"},
+	{flag: "dry-run", kind: kBool, def: "false", help: "print the request(s) as JSON, secrets masked, and send nothing; needs no credentials",
+		apply: func(s *Settings, v value) error { s.DryRun = v.bool(); return nil }},
+	{flag: "json", kind: kBool, def: "false", help: "print the result as JSON on stdout",
+		apply: func(s *Settings, v value) error { s.JSON = v.bool(); return nil }},
+}
+
+func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+func nonNegative(ok bool) error {
+	if ok {
+		return nil
+	}
+	return usageErrorf("--retries, --retry-max-wait and --deadline cannot be negative")
+}
+
+func positive(ok bool) error {
+	if ok {
+		return nil
+	}
+	return usageErrorf("--rate, --rate-per-minute, --burst and --workers must be positive")
+}
+
+// settingByName returns the setting whose flag, or else config key, is name.
+func settingByName(name string) *setting {
+	for i := range settings {
+		if settings[i].flag == name || (settings[i].flag == "" && settings[i].key == name) {
+			return &settings[i]
+		}
+	}
+	return nil
 }
 
 // Settings are the resolved settings of one invocation.
@@ -46,125 +194,264 @@ type Settings struct {
 	BaseURL       string
 	Webhook       string
 	WebhookSecret string
-	LogFile       string
-	Timeout       time.Duration
-	DryRun        bool
-	JSON          bool
-	Retries       int
-	RetryMaxWait  time.Duration
-	TokenCache    string
-	SpoolDir      string
+	// WebhookFrom names where Webhook came from, e.g. FEISHU_WEBHOOK_URL.
+	WebhookFrom  string
+	LogFile      string
+	Timeout      time.Duration
+	DryRun       bool
+	JSON         bool
+	Retries      int
+	RetryMaxWait time.Duration
+	TokenCache   string
+	SpoolDir     string
 	// Notify is where failure alerts go: a recipient, "webhook", or a
 	// webhook URL; NotifySecret signs posts to such a URL.
 	Notify       string
+	NotifyFrom   string
 	NotifySecret string
 	MetricsFile  string
-	Deadline     time.Duration
+	// Job names the run's series in the metrics file.
+	Job      string
+	Deadline time.Duration
 	// Limits pace app sends; Workers bounds messages in flight.
 	Limits  feishu.Limits
 	Workers int
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
+
+	// secrets are the values of the settings marked secret, for Mask.
+	secrets []string
 }
 
-// WebhookMode reports whether messages go through the custom-bot webhook.
-func (s *Settings) WebhookMode() bool { return s.Webhook != "" }
+// HasWebhook reports whether a custom-bot webhook is configured.
+func (s *Settings) HasWebhook() bool { return s.Webhook != "" }
 
 // HasApp reports whether app credentials are configured.
 func (s *Settings) HasApp() bool { return s.AppID != "" && s.AppSecret != "" }
 
-// resolveSettings applies flag > environment > config file > default.
-// Errors are usage errors: nothing has been sent.
-func (f *Factory) resolveSettings() (*Settings, error) {
-	g, env := f.Globals, f.Getenv
-	cfgPath, explicit := g.ConfigPath, g.ConfigPath != ""
-	if cfgPath == "" {
-		cfgPath = env("FEISHU_PUSH_CONFIG")
-		explicit = cfgPath != ""
-	}
-	if cfgPath == "" {
-		cfgPath = defaultConfigPath(env)
-	}
-	profile := first(g.Profile, env("FEISHU_PUSH_PROFILE"))
-	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
-	if err != nil {
-		return nil, &UsageError{Err: err}
-	}
+// flagValue is a global flag's value as given on the command line; its
+// Type is the placeholder shown in the help.
+type flagValue struct {
+	s   *setting
+	val string
+	set bool
+}
 
-	s := &Settings{
-		AppID:         first(g.AppID, env("FEISHU_APP_ID"), cfg.AppID),
-		Webhook:       strings.TrimSpace(first(g.Webhook, env("FEISHU_WEBHOOK_URL"), cfg.Webhook)),
-		WebhookSecret: first(g.WebhookSecret, env("FEISHU_WEBHOOK_SECRET"), cfg.WebhookSecret),
-		LogFile:       first(g.LogFile, env("FEISHU_PUSH_LOG_FILE"), cfg.LogFile),
-		Timeout:       g.Timeout,
-		Retries:       g.Retries,
-		RetryMaxWait:  g.RetryMaxWait,
-		DryRun:        g.DryRun,
-		JSON:          g.JSON,
-		DefaultTo:     cfg.To,
-		TokenCache:    first(g.TokenCache, env("FEISHU_PUSH_TOKEN_CACHE"), cfg.TokenCache),
-		SpoolDir:      first(g.SpoolDir, env("FEISHU_PUSH_SPOOL_DIR"), cfg.SpoolDir),
-		Notify:        strings.TrimSpace(first(g.Notify, env("FEISHU_PUSH_NOTIFY"), cfg.NotifyOnFailure)),
-		NotifySecret:  first(env("FEISHU_PUSH_NOTIFY_SECRET"), cfg.NotifySecret),
-		MetricsFile:   first(g.MetricsFile, env("FEISHU_PUSH_METRICS_FILE"), cfg.MetricsFile),
-		Deadline:      g.Deadline,
-		Limits:        feishu.Limits{PerSecond: g.Rate, PerMinute: g.RatePerMinute, PerRecipient: feishu.AppLimits.PerRecipient, Burst: g.Burst},
-		Workers:       g.Workers,
+func (v *flagValue) String() string { return v.val }
+func (v *flagValue) Type() string {
+	if v.s.kind == kBool {
+		return "bool"
 	}
-	if s.Timeout <= 0 {
-		return nil, usageErrorf("--timeout must be positive")
-	}
-	if s.Retries < 0 || s.RetryMaxWait < 0 || s.Deadline < 0 {
-		return nil, usageErrorf("--retries, --retry-max-wait and --deadline cannot be negative")
-	}
-	if g.Rate <= 0 || g.RatePerMinute <= 0 || g.Burst < 1 || g.Workers < 1 {
-		return nil, usageErrorf("--rate, --rate-per-minute, --burst and --workers must be positive")
-	}
+	return v.s.arg
+}
 
-	s.AppSecret, err = resolveSecret([]secretSource{
-		{value: g.AppSecret},
-		{file: g.AppSecretFile, name: "--app-secret-file"},
-		{value: env("FEISHU_APP_SECRET")},
-		{file: env("FEISHU_APP_SECRET_FILE"), name: "FEISHU_APP_SECRET_FILE"},
-		{value: cfg.AppSecret},
-		{file: cfg.AppSecretFile, name: "app_secret_file in " + cfgPath},
-	})
-	if err != nil {
-		return nil, err
+func (v *flagValue) Set(x string) error {
+	if err := checkKind(v.s.kind, x); err != nil {
+		return err
 	}
+	v.val, v.set = x, true
+	return nil
+}
 
-	if g.BaseURL != "" && g.Domain != "" {
-		return nil, usageErrorf("--base-url and --domain both given; use one")
+func checkKind(k kind, x string) error {
+	var err error
+	switch k {
+	case kDuration:
+		_, err = time.ParseDuration(x)
+	case kInt:
+		_, err = strconv.Atoi(x)
+	case kFloat:
+		_, err = strconv.ParseFloat(x, 64)
+	case kBool:
+		_, err = strconv.ParseBool(x)
 	}
-	base := ""
-	switch {
-	case g.BaseURL != "":
-		base = g.BaseURL
-	case g.Domain != "":
-		base, err = domainURL(g.Domain, "--domain")
-	case env("FEISHU_BASE_URL") != "":
-		base = env("FEISHU_BASE_URL")
-	case env("FEISHU_DOMAIN") != "":
-		base, err = domainURL(env("FEISHU_DOMAIN"), "FEISHU_DOMAIN")
-	case cfg.BaseURL != "":
-		base = cfg.BaseURL
-	case cfg.Domain != "":
-		base, err = domainURL(cfg.Domain, "domain in "+cfgPath)
-	default:
-		base = feishu.FeishuBaseURL
-	}
-	if err != nil {
-		return nil, err
-	}
-	if s.BaseURL, err = feishu.NormalizeBaseURL(base); err != nil {
-		return nil, usageErrorf("base URL %q: %v", base, err)
-	}
-	if s.Webhook != "" {
-		if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
-			return nil, usageErrorf("webhook URL: %v", err)
+	return err
+}
+
+// globalFlags holds the values of the table's flags for one invocation.
+type globalFlags map[string]*flagValue
+
+// addFlags declares every setting that has a flag on fs.
+func (g globalFlags) addFlags(fs *pflag.FlagSet) {
+	for i := range settings {
+		s := &settings[i]
+		if s.flag == "" {
+			continue
+		}
+		v := &flagValue{s: s, val: s.def}
+		g[s.flag] = v
+		help := s.help
+		if s.env != "" {
+			help += " (env " + s.env + ")"
+		}
+		fl := fs.VarPF(v, s.flag, "", help)
+		if s.kind == kBool {
+			fl.NoOptDefVal = "true"
 		}
 	}
+}
+
+// get returns the flag's value as given, or "".
+func (g globalFlags) get(name string) string {
+	if v := g[name]; v != nil && v.set {
+		return v.val
+	}
+	return ""
+}
+
+// bool reports a boolean flag's value, default included.
+func (g globalFlags) bool(name string) bool {
+	b, _ := strconv.ParseBool(g[name].val)
+	return b
+}
+
+// envHelp lists the environment variables of the table for the root help.
+func envHelp() string {
+	var names []string
+	for _, s := range settings {
+		if s.env != "" {
+			names = append(names, s.env)
+		}
+	}
+	var b strings.Builder
+	line := " "
+	for i, n := range names {
+		word := " " + n
+		if i < len(names)-1 {
+			word += ","
+		} else {
+			word += "."
+		}
+		if len(line)+len(word) > 78 {
+			b.WriteString(line + "\n")
+			line = " "
+		}
+		line += word
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+// resolveSettings applies flag > environment > config file > default to
+// every setting of the table. Errors are usage errors that name where the
+// value came from: nothing has been sent.
+func (f *Factory) resolveSettings() (*Settings, error) {
+	g, env := f.flags, f.Getenv
+	cfgPath, explicit, cfgFrom := g.get("config"), true, ""
+	if cfgPath == "" {
+		cfgPath, cfgFrom = env("FEISHU_PUSH_CONFIG"), "FEISHU_PUSH_CONFIG: "
+	}
+	if cfgPath == "" {
+		cfgPath, explicit, cfgFrom = defaultConfigPath(env), false, ""
+	}
+	profile := profileRef{name: g.get("profile"), from: "--profile"}
+	if profile.name == "" {
+		profile = profileRef{name: env("FEISHU_PUSH_PROFILE"), from: "FEISHU_PUSH_PROFILE"}
+	}
+	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
+	if err != nil {
+		return nil, usageErrorf("%s%w", cfgFrom, err)
+	}
+	if g.get("base-url") != "" && g.get("domain") != "" {
+		return nil, usageErrorf("--base-url and --domain both given; use one")
+	}
+
+	s := &Settings{Limits: feishu.Limits{PerRecipient: feishu.AppLimits.PerRecipient}}
+	for i := range settings {
+		st := &settings[i]
+		if st.apply == nil || isAlt(st) {
+			continue
+		}
+		chain := []*setting{st}
+		if st.alt != "" {
+			chain = append(chain, settingByName(st.alt))
+		}
+		v, from, ok := lookup(chain, g, env, cfg, cfgPath)
+		if !ok {
+			v, from = value{text: st.def, from: "default"}, st
+		}
+		if err := from.apply(s, v); err != nil {
+			return nil, err
+		}
+		if st.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
+			// An alert target is secret when it is a webhook URL, not a
+			// recipient.
+			s.secrets = append(s.secrets, secretPart(v.text))
+		}
+	}
+	s.secrets = append(s.secrets, s.AppSecret)
 	return s, nil
+}
+
+// secretPart returns what is secret in a secret setting's value: a webhook
+// URL's token, or the value itself.
+func secretPart(v string) string {
+	if tok, err := feishu.ParseWebhookURL(v); err == nil {
+		return tok
+	}
+	return v
+}
+
+// Mask replaces every secret value of s (those the table marks secret,
+// and a webhook URL's token) in text with "****": a last guard on what is
+// printed.
+func (s *Settings) Mask(text string) string {
+	for _, v := range s.secrets {
+		if len(v) >= 4 {
+			text = strings.ReplaceAll(text, v, "****")
+		}
+	}
+	return text
+}
+
+// isAlt reports whether s is another setting's alternate.
+func isAlt(s *setting) bool {
+	for _, o := range settings {
+		if o.alt != "" && o.alt == s.flag {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the first value given for chain, level by level: flags,
+// environment, config file.
+func lookup(chain []*setting, g globalFlags, env func(string) string, cfg profileValues, cfgPath string) (value, *setting, bool) {
+	for _, s := range chain {
+		if s.flag != "" {
+			if v := g[s.flag]; v != nil && v.set {
+				return value{text: v.val, from: "--" + s.flag}, s, true
+			}
+		}
+	}
+	for _, s := range chain {
+		if s.env != "" {
+			if x := env(s.env); x != "" {
+				return value{text: x, from: s.env}, s, true
+			}
+		}
+	}
+	for _, s := range chain {
+		if s.key != "" {
+			if x, ok := cfg[s.key]; ok && (x.text != "" || len(x.list) > 0) {
+				x.from = s.key + " in " + cfgPath
+				return x, s, true
+			}
+		}
+	}
+	return value{}, nil, false
+}
+
+func setBaseURL(s *Settings, v value) error {
+	u, err := feishu.NormalizeBaseURL(v.text)
+	if err != nil {
+		if v.from == "--base-url" || v.from == "default" {
+			return usageErrorf("base URL %q: %v", v.text, err)
+		}
+		return usageErrorf("%s: base URL %q: %v", v.from, v.text, err)
+	}
+	s.BaseURL = u
+	return nil
 }
 
 func domainURL(d, from string) (string, error) {
@@ -177,31 +464,17 @@ func domainURL(d, from string) (string, error) {
 	return "", usageErrorf("%s: unknown domain %q (want feishu or lark)", from, d)
 }
 
-type secretSource struct {
-	value string
-	file  string
-	name  string
-}
-
-// resolveSecret returns the first secret given, reading files as needed.
-func resolveSecret(sources []secretSource) (string, error) {
-	for _, src := range sources {
-		if src.value != "" {
-			return src.value, nil
-		}
-		if src.file != "" {
-			b, err := os.ReadFile(src.file)
-			if err != nil {
-				return "", usageErrorf("%s %s: %v", src.name, src.file, unwrapPathError(err))
-			}
-			v := strings.TrimSpace(string(b))
-			if v == "" {
-				return "", usageErrorf("%s %s is empty", src.name, src.file)
-			}
-			return v, nil
-		}
+// readSecretFile reads a secret from the file a setting names.
+func readSecretFile(v value) (string, error) {
+	b, err := os.ReadFile(v.text)
+	if err != nil {
+		return "", usageErrorf("%s %s: %v", v.from, v.text, unwrapPathError(err))
 	}
-	return "", nil
+	x := strings.TrimSpace(string(b))
+	if x == "" {
+		return "", usageErrorf("%s %s is empty", v.from, v.text)
+	}
+	return x, nil
 }
 
 func first(vals ...string) string {

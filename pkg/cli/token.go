@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 )
 
 // TokenOptions are the options of the token command.
@@ -13,7 +15,7 @@ type TokenOptions struct {
 	f *Factory
 }
 
-func newTokenCmd(f *Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
+func newTokenCmd(f *Factory) *cobra.Command {
 	opts := &TokenOptions{f: f}
 	return &cobra.Command{
 		Use:   "token",
@@ -23,15 +25,13 @@ other Feishu APIs. With --json, print {"tenant_access_token":..., "expire":...},
 expire being the seconds it stays valid.
 
 Feishu returns the same token while it has 30 minutes or more left.
-` + exitCodesHelp,
+`,
 		Example: `  export FEISHU_APP_ID=cli_xxx FEISHU_APP_SECRET=...
   TOKEN=$(feishu-push token)
   curl -H "Authorization: Bearer $TOKEN" https://open.feishu.cn/open-apis/...`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{exitAnnotation: "0 1 2 4 5 130"},
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runToken(cmd.Context(), opts)
 		}),
 	}
@@ -43,7 +43,7 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	if !s.HasApp() {
+	if !s.HasApp() && !s.DryRun {
 		return usageErrorf("token needs app credentials: set FEISHU_APP_ID and FEISHU_APP_SECRET (or --app-secret-file)")
 	}
 	client := f.client(s)
@@ -63,7 +63,7 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	tok, err := client.Auth.TenantToken(ctx)
 	ev := log.Info()
 	if err != nil {
-		re := resultError(err)
+		re := delivery.ResultErrorOf(err)
 		ev = log.Error().Int("code", re.Code).Str("error", re.Msg)
 		if re.LogID != "" {
 			ev = ev.Str("log_id", re.LogID)

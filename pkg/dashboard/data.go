@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/feishu-push/feishu-push/pkg/chart"
+	"github.com/feishu-push/feishu-push/pkg/vchart"
 )
 
 // Data is the dashboard's data model. Every part is optional.
@@ -317,13 +318,18 @@ func DeriveKPI(t *Table, spec, file string) (KPI, error) {
 }
 
 // DeriveChart builds a chart from columns: x gives the categories, ys the
-// series.
+// series (several make grouped bars or several lines, with a right axis
+// for one an order of magnitude smaller). Rows with the same x add up, so
+// --chart pie --chart-x 区域 gives each region's share. The title names the
+// columns.
 func DeriveChart(t *Table, typ, x string, ys []string, file string) (*chart.Chart, error) {
 	if t == nil {
 		return nil, fmt.Errorf("--chart: the data has no table")
 	}
-	if typ != chart.Line && typ != chart.Bar {
-		return nil, fmt.Errorf("--chart %q: want bar or line", typ)
+	switch typ {
+	case chart.Line, chart.Bar, chart.Area, chart.Pie:
+	default:
+		return nil, fmt.Errorf("--chart %q: want %s", typ, strings.Join(vchart.Types, ", "))
 	}
 	if x == "" || len(ys) == 0 {
 		return nil, fmt.Errorf("--chart needs --chart-x COLUMN and --chart-y COLUMN[,COLUMN]")
@@ -332,9 +338,17 @@ func DeriveChart(t *Table, typ, x string, ys []string, file string) (*chart.Char
 	if err != nil {
 		return nil, err
 	}
+	// Rows with the same x add up (stores by region), in first-seen order.
 	c := &chart.Chart{Type: typ}
-	for _, r := range t.Rows {
-		c.X = append(c.X, fmt.Sprint(r[xi]))
+	slot := make([]int, len(t.Rows))
+	seen := map[string]int{}
+	for i, r := range t.Rows {
+		x := fmt.Sprint(r[xi])
+		if _, ok := seen[x]; !ok {
+			seen[x] = len(c.X)
+			c.X = append(c.X, x)
+		}
+		slot[i] = seen[x]
 	}
 	for _, y := range ys {
 		yi, err := t.column(strings.TrimSpace(y), file, "--chart-y")
@@ -345,7 +359,19 @@ func DeriveChart(t *Table, typ, x string, ys []string, file string) (*chart.Char
 		if err != nil {
 			return nil, err
 		}
-		c.Series = append(c.Series, chart.Series{Name: t.Columns[yi], Values: vals})
+		sums := make([]float64, len(c.X))
+		for i, v := range vals {
+			sums[slot[i]] += v
+		}
+		c.Series = append(c.Series, chart.Series{Name: t.Columns[yi], Values: sums})
+	}
+	names := make([]string, len(c.Series))
+	for i, s := range c.Series {
+		names[i] = s.Name
+	}
+	c.Title = fmt.Sprintf("%s（按%s）", strings.Join(names, "、"), t.Columns[xi])
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("--chart-y %s: %v", strings.Join(names, ","), err)
 	}
 	return c, nil
 }

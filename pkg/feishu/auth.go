@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
+	"sync"
 	"time"
+	"weak"
 )
 
 // TokenRefreshMargin is how long before its expiry a cached tenant token is
@@ -70,49 +73,139 @@ func (s *AuthService) TenantToken(ctx context.Context) (Token, error) {
 
 func (s *AuthService) storeKey() string { return s.client.baseURL + "|" + s.client.appID }
 
+// TokenFailureHold is how long a failed token fetch is remembered: every
+// caller in that time gets the same error at once instead of asking again,
+// so an outage of the token endpoint costs one fetch (with its retries) per
+// interval, not one per recipient.
+const TokenFailureHold = 15 * time.Second
+
+// authState is a Client's token fetch in progress and its last failure.
+// It is guarded by the client's tokenMu, which is only held to look at or
+// change state, never across a request or a backoff.
+type authState struct {
+	flight    *tokenFlight
+	failErr   error
+	failUntil time.Time
+}
+
+// tokenFlight is one fetch that concurrent callers share.
+type tokenFlight struct {
+	done chan struct{}
+	err  error
+}
+
+// authStates maps each Client (weakly, so a dropped Client is collected)
+// to its authState.
+var authStates sync.Map // weak.Pointer[Client] -> *authState
+
+func (s *AuthService) state() *authState {
+	k := weak.Make(s.client)
+	if v, ok := authStates.Load(k); ok {
+		return v.(*authState)
+	}
+	v, loaded := authStates.LoadOrStore(k, &authState{})
+	if !loaded {
+		runtime.AddCleanup(s.client, func(k weak.Pointer[Client]) { authStates.Delete(k) }, k)
+	}
+	return v.(*authState)
+}
+
+// tenantToken returns a valid token. Concurrent callers share one fetch;
+// a failed fetch is shared for TokenFailureHold; a caller whose ctx ends
+// stops waiting at once.
 func (s *AuthService) tenantToken(ctx context.Context) (string, error) {
 	c := s.client
-	c.tokenMu.Lock()
-	defer c.tokenMu.Unlock()
-	now := c.now()
-	if c.token != "" && now.Before(c.tokenExp.Add(-TokenRefreshMargin)) {
-		return c.token, nil
-	}
-	if c.store != nil {
-		if tok, ok := c.store.Load(s.storeKey()); ok && tok.Value != "" && now.Before(tok.ExpiresAt.Add(-TokenRefreshMargin)) {
-			c.token, c.tokenExp = tok.Value, tok.ExpiresAt
-			return c.token, nil
+	st := s.state()
+	for {
+		c.tokenMu.Lock()
+		now := c.now()
+		if c.token != "" && now.Before(c.tokenExp.Add(-TokenRefreshMargin)) {
+			tok := c.token
+			c.tokenMu.Unlock()
+			return tok, nil
 		}
+		if c.store != nil {
+			if tok, ok := c.store.Load(s.storeKey()); ok && tok.Value != "" && now.Before(tok.ExpiresAt.Add(-TokenRefreshMargin)) {
+				c.token, c.tokenExp = tok.Value, tok.ExpiresAt
+				c.tokenMu.Unlock()
+				return tok.Value, nil
+			}
+		}
+		if err := c.tokenErr; err != nil {
+			c.tokenMu.Unlock()
+			return "", err
+		}
+		if st.failErr != nil && now.Before(st.failUntil) {
+			err := st.failErr
+			c.tokenMu.Unlock()
+			return "", err
+		}
+		if fl := st.flight; fl != nil {
+			c.tokenMu.Unlock()
+			select {
+			case <-fl.done:
+				if fl.err != nil && !errors.Is(fl.err, context.Canceled) && !errors.Is(fl.err, context.DeadlineExceeded) {
+					return "", fl.err
+				}
+				continue // a token, or the fetching caller gave up: look again
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+		fl := &tokenFlight{done: make(chan struct{})}
+		st.flight = fl
+		c.tokenMu.Unlock()
+
+		tok, err := s.fetch(ctx, now)
+
+		c.tokenMu.Lock()
+		st.flight = nil
+		fl.err = err
+		switch {
+		case err == nil:
+			c.token, c.tokenExp = tok.Value, tok.ExpiresAt
+			st.failErr = nil
+		case ctx.Err() == nil:
+			// Remembered only when this caller did not give up: the
+			// failure is the endpoint's, not the caller's.
+			st.failErr, st.failUntil = err, c.now().Add(TokenFailureHold)
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && apiErr.Kind() == KindAuth {
+				// Wrong credentials stay wrong: later messages of this
+				// run fail with the same error instead of asking again.
+				c.tokenErr = err
+			}
+		}
+		close(fl.done)
+		c.tokenMu.Unlock()
+		if err != nil {
+			return "", err
+		}
+		if c.store != nil {
+			// A store that cannot save costs one extra token fetch next
+			// time; it reports its own trouble.
+			_ = c.store.Save(s.storeKey(), tok)
+		}
+		return tok.Value, nil
 	}
-	if c.tokenErr != nil {
-		return "", c.tokenErr
-	}
+}
+
+// fetch asks Feishu for a new token, without holding tokenMu.
+func (s *AuthService) fetch(ctx context.Context, now time.Time) (Token, error) {
+	c := s.client
 	req, err := s.NewTenantTokenRequest()
 	if err != nil {
-		return "", err
+		return Token{}, err
 	}
 	var tr tokenResponse
 	resp, err := c.Do(ctx, req, &tr)
 	if err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) && apiErr.Kind() == KindAuth {
-			// Wrong credentials stay wrong: later messages of this run fail
-			// with the same error instead of asking again.
-			c.tokenErr = err
-		}
-		return "", err
+		return Token{}, err
 	}
 	if tr.TenantAccessToken == "" || tr.Expire <= 0 {
-		return "", &APIError{Endpoint: EndpointTenantToken, HTTPStatus: resp.HTTPStatus, Msg: "response has no tenant_access_token or expire", LogID: resp.LogID}
+		return Token{}, &APIError{Endpoint: EndpointTenantToken, HTTPStatus: resp.HTTPStatus, Msg: "response has no tenant_access_token or expire", LogID: resp.LogID}
 	}
-	c.token = tr.TenantAccessToken
-	c.tokenExp = now.Add(time.Duration(tr.Expire) * time.Second)
-	if c.store != nil {
-		// A store that cannot save costs one extra token fetch next time;
-		// it reports its own trouble.
-		_ = c.store.Save(s.storeKey(), Token{Value: c.token, ExpiresAt: c.tokenExp})
-	}
-	return c.token, nil
+	return Token{Value: tr.TenantAccessToken, ExpiresAt: now.Add(time.Duration(tr.Expire) * time.Second)}, nil
 }
 
 // invalidate drops token from the cache and the store if it is still the

@@ -66,6 +66,8 @@ type Client struct {
 	Webhook *WebhookService
 	// Images uploads images for cards.
 	Images *ImagesService
+	// Files uploads files for file messages.
+	Files *FilesService
 }
 
 type service struct{ client *Client }
@@ -144,11 +146,9 @@ func New(opts ...Option) *Client {
 	c.Messages = &MessagesService{client: c}
 	c.Webhook = &WebhookService{client: c}
 	c.Images = &ImagesService{client: c}
+	c.Files = &FilesService{client: c}
 	return c
 }
-
-// BaseURL returns the API base URL in use.
-func (c *Client) BaseURL() string { return c.baseURL }
 
 // NormalizeBaseURL checks an API base URL and strips a trailing "/" or
 // "/open-apis", so that "https://open.feishu.cn/open-apis/" is accepted.

@@ -1,6 +1,7 @@
 package feishu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -23,19 +24,60 @@ const (
 	// KindTransient means the request may succeed if repeated later: rate
 	// limits, server errors, timeouts, network failures.
 	KindTransient
+	// KindUsage means the input was wrong (a flag, a file, a card, a size
+	// over Feishu's limits, missing settings), detected before anything was
+	// sent.
+	KindUsage
+	// KindInterrupted means the run was stopped (a signal, a cancelled
+	// context) before the request got an answer.
+	KindInterrupted
+	// KindInternal is anything else: a bug or an unexpected local failure.
+	KindInternal
 )
 
-// String returns the lower-case name of the kind as used in logs.
-func (k Kind) String() string {
-	switch k {
-	case KindAuth:
-		return "auth"
-	case KindTransient:
-		return "transient"
-	default:
-		return "rejected"
+// Classify says once what kind of failure err is; every decision about a
+// failure (retry, spool, flush, metrics, exit status) asks it. err must be
+// non-nil.
+func Classify(err error) Kind {
+	var (
+		usage  *UsageError
+		limit  *LimitError
+		apiErr *APIError
+		netErr *NetworkError
+		interr *InterruptedError
+	)
+	switch {
+	case errors.As(err, &interr):
+		return KindInterrupted
+	case errors.As(err, &usage), errors.As(err, &limit),
+		errors.Is(err, ErrNoCredentials), errors.Is(err, ErrNoWebhook):
+		return KindUsage
+	case errors.As(err, &apiErr):
+		return apiErr.Kind()
+	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
+		return KindTransient
+	case errors.Is(err, context.Canceled):
+		return KindInterrupted
 	}
+	return KindInternal
 }
+
+// UsageError is bad input: a flag, a file, a template, a card, missing
+// settings. It is detected before anything is sent.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a UsageError with a formatted message.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// InterruptedError is a run stopped by a signal such as SIGINT or SIGTERM.
+type InterruptedError struct{ Signal string }
+
+func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal }
 
 // APIError is a response from Feishu whose body carries a non-zero code, or
 // an HTTP failure status without a readable body. It carries what Feishu
@@ -211,12 +253,6 @@ func (e *NetworkError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *NetworkError) Unwrap() error { return e.Err }
-
-// Timeout reports whether the failure was a timeout.
-func (e *NetworkError) Timeout() bool {
-	var ne net.Error
-	return errors.As(e.Err, &ne) && ne.Timeout()
-}
 
 // newNetworkError strips the URL from a transport error and decides whether
 // the request could have reached the server.

@@ -16,21 +16,50 @@ const EndpointImagesCreate = "im.images.create"
 // MaxImageSize is the largest image Feishu accepts (10 MB).
 const MaxImageSize = 10 << 20
 
+// MsgTypeImage is the msg_type of an image message.
+const MsgTypeImage = "image"
+
 // ImagesService handles POST /open-apis/im/v1/images.
 type ImagesService service
 
+// ImageFormat returns the MIME type of an image in one of the formats
+// Feishu's upload accepts (JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF, HEIC), or
+// "" when data is none of them.
+func ImageFormat(data []byte) string {
+	switch ct := http.DetectContentType(data); ct {
+	case "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/x-icon":
+		return ct
+	}
+	switch {
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return "image/tiff"
+	case len(data) >= 12 && string(data[4:8]) == "ftyp":
+		switch string(data[8:12]) {
+		case "heic", "heix", "heim", "heis", "mif1", "msf1":
+			return "image/heic"
+		}
+	}
+	return ""
+}
+
 // NewUploadRequest prepares the upload of an image to use in messages
-// (image_type=message), as multipart/form-data.
+// (image_type=message), as multipart/form-data. An empty image
+// (*EmptyUploadError), one over 10 MB (*LimitError) and one in a format
+// Feishu does not take (*FormatError) are refused here, before any request.
 //
 // See https://open.feishu.cn/document/server-docs/im-v1/image/create.
 func (s *ImagesService) NewUploadRequest(name string, data []byte) (*Request, error) {
 	if len(data) == 0 {
-		return nil, fmt.Errorf("image %s is empty", name)
+		return nil, &EmptyUploadError{What: "image " + name}
 	}
 	if len(data) > MaxImageSize {
 		return nil, &LimitError{What: "image " + name, Size: len(data), Limit: MaxImageSize}
 	}
-	ctype := http.DetectContentType(data)
+	ctype := ImageFormat(data)
+	if ctype == "" {
+		return nil, &FormatError{What: "image " + name, Detected: http.DetectContentType(data),
+			Want: "JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF or HEIC"}
+	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("image_type", "message")
@@ -69,4 +98,11 @@ func (s *ImagesService) Upload(ctx context.Context, req *Request) (string, *Resp
 		return "", resp, &APIError{Endpoint: req.Endpoint, HTTPStatus: resp.HTTPStatus, Msg: "response has no image_key", LogID: resp.LogID}
 	}
 	return out.Data.ImageKey, resp, nil
+}
+
+// ImageMessage returns an image message for a key from ImagesService.Upload:
+// {"image_key":"img_…"}. The same content works for im/v1 and the webhook.
+func ImageMessage(imageKey string) Message {
+	b, _ := marshalJSON(map[string]string{"image_key": imageKey})
+	return Message{MsgType: MsgTypeImage, Content: b}
 }

@@ -191,3 +191,16 @@ type lostWriter struct {
 func (l *lostWriter) Header() http.Header         { return l.header }
 func (l *lostWriter) WriteHeader(int)             {}
 func (l *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// Unconsumed returns the scripted faults (Inject) that have requests left,
+// with their Times reduced to what is left: a test whose faults were never
+// met did not test what it says.
+func (f *Fake) Unconsumed() []Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Fault, 0, len(f.faults))
+	for _, ft := range f.faults {
+		out = append(out, *ft)
+	}
+	return out
+}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 )
 
 const (
@@ -185,7 +187,10 @@ func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(230001, "invalid msg_type: "+msgType))
 		return
 	}
-	if !idMatchesType(idType, receiveID) {
+	// The same rule as the client's (feishu.CheckReceiveID): characters
+	// Feishu never issues, full-width prefixes and zero-width characters
+	// are refused here as Feishu refuses them.
+	if feishu.CheckReceiveID(idType, receiveID) != nil {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(230034, "The receive_id is invalid for the receive_id_type."))
 		return
 	}
@@ -254,20 +259,6 @@ func messageData(m Message, content string) map[string]any {
 		"sender": map[string]any{"id": m.AppID, "id_type": "app_id", "sender_type": "app", "tenant_key": "736588c9260f175e"},
 		"body":   map[string]any{"content": content},
 	}}
-}
-
-func idMatchesType(typ, id string) bool {
-	switch typ {
-	case "open_id":
-		return strings.HasPrefix(id, "ou_")
-	case "union_id":
-		return strings.HasPrefix(id, "on_")
-	case "chat_id":
-		return strings.HasPrefix(id, "oc_")
-	case "email":
-		return strings.Count(id, "@") == 1 && !strings.HasPrefix(id, "@") && !strings.HasSuffix(id, "@")
-	}
-	return true
 }
 
 // handleWebhook serves POST /open-apis/bot/v2/hook/{token}.
@@ -395,9 +386,11 @@ func (f *Fake) checkContent(msgType string, content []byte, webhook bool) (int, 
 	case "post":
 		if webhook {
 			// The webhook wraps the locale map in {"post": …}.
-			if json.Unmarshal(obj["post"], &obj) != nil {
+			var inner map[string]json.RawMessage
+			if json.Unmarshal(obj["post"], &inner) != nil {
 				return 9499, "Bad Request"
 			}
+			obj = inner
 		}
 		if len(obj) == 0 {
 			return 230001, "invalid content: post needs at least one locale"
@@ -409,130 +402,18 @@ func (f *Fake) checkContent(msgType string, content []byte, webhook bool) (int, 
 			if json.Unmarshal(v, &p) != nil {
 				return 230001, "invalid content: post locale " + loc + " has no content paragraphs"
 			}
+			if code, msg := f.checkPostLocale(loc, v, webhook); code != 0 {
+				return code, msg
+			}
 		}
 	case "interactive":
-		if sub, msg := f.checkCard(obj); sub != 0 {
-			return 230099, fmt.Sprintf("Failed to create card content, ext=ErrCode: %d; ErrMsg: %s", sub, msg)
+		if sub, msg := f.checkCard(content); sub != 0 {
+			return 230099, "Failed to create card content, ext=ErrCode: " + strconv.Itoa(sub) + "; " + msg
 		}
-	case "image":
-		var key string
-		if json.Unmarshal(obj["image_key"], &key) != nil || key == "" {
-			return 230001, "invalid content: image_key is required"
-		}
+	case "image", "file", "audio", "media":
+		return f.checkMedia(msgType, obj)
 	}
 	return 0, ""
-}
-
-// checkCard applies the card rules Feishu enforces at send time and returns
-// a 230099 sub-code and message, or 0.
-func (f *Fake) checkCard(card map[string]json.RawMessage) (int, string) {
-	var typ string
-	_ = json.Unmarshal(card["type"], &typ)
-	if typ == "template" {
-		var data struct {
-			TemplateID string `json:"template_id"`
-		}
-		if json.Unmarshal(card["data"], &data) != nil || data.TemplateID == "" {
-			return 200621, "template card needs data.template_id"
-		}
-		f.mu.Lock()
-		restricted, known := len(f.templates) > 0, f.templates[data.TemplateID]
-		f.mu.Unlock()
-		if restricted && !known {
-			return 200380, "template does not exist or is not published"
-		}
-		return 0, ""
-	}
-	if key := f.unknownImageKey(card); key != "" {
-		return 200570, "invalid image keys: " + key
-	}
-	var schema string
-	_ = json.Unmarshal(card["schema"], &schema)
-	if schema == "" {
-		// JSON 1.0 ignores unknown properties; elements must be a list.
-		if raw, ok := card["elements"]; ok {
-			var els []json.RawMessage
-			if json.Unmarshal(raw, &els) != nil {
-				return 200621, "elements must be an array"
-			}
-		}
-		return 0, ""
-	}
-	if schema != "2.0" {
-		return 200621, "unknown schema " + schema
-	}
-	var body struct {
-		Elements []json.RawMessage `json:"elements"`
-	}
-	if raw, ok := card["body"]; ok && json.Unmarshal(raw, &body) != nil {
-		return 200621, "body.elements must be an array"
-	}
-	count := 0
-	var walk func(v any) (int, string)
-	walk = func(v any) (int, string) {
-		switch t := v.(type) {
-		case map[string]any:
-			if tag, ok := t["tag"].(string); ok && tag != "plain_text" && tag != "lark_md" {
-				count++
-				if tag == "note" || tag == "action" {
-					return 200861, "unsupported tag " + tag + " in a schema 2.0 card"
-				}
-			}
-			for _, c := range t {
-				if code, msg := walk(c); code != 0 {
-					return code, msg
-				}
-			}
-		case []any:
-			for _, c := range t {
-				if code, msg := walk(c); code != 0 {
-					return code, msg
-				}
-			}
-		}
-		return 0, ""
-	}
-	for _, el := range body.Elements {
-		var v any
-		_ = json.Unmarshal(el, &v)
-		if code, msg := walk(v); code != 0 {
-			return code, msg
-		}
-	}
-	if count > 200 {
-		return 11310, "element exceeds the limit"
-	}
-	return 0, ""
-}
-
-// unknownImageKey returns the first img_key of an img element that was
-// never uploaded to the fake: Feishu refuses those with 200570.
-func (f *Fake) unknownImageKey(card map[string]json.RawMessage) string {
-	var found string
-	var walk func(v any)
-	walk = func(v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			if t["tag"] == "img" {
-				if k, _ := t["img_key"].(string); !f.knownImage(k) && found == "" {
-					found = k
-				}
-			}
-			for _, c := range t {
-				walk(c)
-			}
-		case []any:
-			for _, c := range t {
-				walk(c)
-			}
-		}
-	}
-	for _, v := range card {
-		var x any
-		_ = json.Unmarshal(v, &x)
-		walk(x)
-	}
-	return found
 }
 
 func compactJSON(b []byte) json.RawMessage {

@@ -63,6 +63,18 @@ type Message struct {
 	MessageID string          `json:"message_id,omitempty"`
 	// Body is the request body exactly as received.
 	Body json.RawMessage `json:"body"`
+	// ParentID, RootID and ThreadID place a reply: the message replied to,
+	// the first message of the chain, and the omt_ thread it is in.
+	ParentID string `json:"parent_id,omitempty"`
+	RootID   string `json:"root_id,omitempty"`
+	ThreadID string `json:"thread_id,omitempty"`
+	// Edits are the updates of a card, oldest first; Content is the latest.
+	Edits []Edit `json:"edits,omitempty"`
+	// Recalled is set when the sender recalled the message, Deleted when it
+	// was deleted (see Fake.DeleteMessage).
+	Recalled   bool      `json:"recalled,omitempty"`
+	RecalledAt time.Time `json:"recalled_at,omitzero"`
+	Deleted    bool      `json:"deleted,omitempty"`
 }
 
 // Request records one HTTP request the fake answered.
@@ -100,6 +112,7 @@ type Fake struct {
 	randomP    float64
 	images     map[string]Image
 	imageOrder []string
+	life       lifeState
 	mux        *http.ServeMux
 }
 
@@ -164,6 +177,8 @@ func New(opts ...Option) *Fake {
 	f.mux.HandleFunc("/open-apis/auth/v3/tenant_access_token/internal", f.handleToken)
 	f.mux.HandleFunc("/open-apis/im/v1/messages", f.handleMessages)
 	f.mux.HandleFunc("/open-apis/im/v1/images", f.handleImages)
+	f.mux.HandleFunc("/open-apis/im/v1/files", f.handleFiles)
+	f.mux.HandleFunc("/open-apis/im/v1/messages/", f.handleMessageByID)
 	f.mux.HandleFunc("/open-apis/message/v4/batch_send/", f.handleBatch)
 	f.mux.HandleFunc("/open-apis/bot/v2/hook/", f.handleWebhook)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +191,7 @@ func New(opts ...Option) *Fake {
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Reading the whole body first lets net/http watch the connection, so a
 	// Delay fault ends as soon as the client gives up.
-	raw, _ := readBody(r)
+	raw, _ := io.ReadAll(io.LimitReader(r.Body, bodyLimit(r.URL.Path)))
 	r.Body = io.NopCloser(bytes.NewReader(raw))
 	f.mux.ServeHTTP(w, r)
 }

@@ -62,3 +62,28 @@ func TestInboxAPI(t *testing.T) {
 		t.Errorf("unknown API path: %d %s", code, body)
 	}
 }
+
+func TestInboxEventsNeedAListener(t *testing.T) {
+	srv := httptest.NewServer(inbox.New(feishutest.New(feishutest.WithAnyWebhook(""))))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json",
+		strings.NewReader(`{"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"hi"}]}}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook post: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	for _, path := range []string{"/api/events", "/api/callback"} {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(`{"type":"im.message.receive_v1","seq":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusConflict {
+			t.Errorf("%s without a listener: %d, want 409", path, resp.StatusCode)
+		}
+	}
+	code, _, body := get(t, srv.URL+"/api/listener")
+	if code != 200 || !strings.Contains(body, `"url":""`) {
+		t.Errorf("/api/listener: %d %s", code, body)
+	}
+}

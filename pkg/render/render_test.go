@@ -50,7 +50,8 @@ func TestNothingHostileSurvives(t *testing.T) {
 
 func TestExamplesGolden(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/cards/*.json")
-	files = append(files, "../../pkg/dashboard/testdata/sales.v2.golden", "../../pkg/dashboard/testdata/sales.v1.golden")
+	files = append(files, "../../pkg/dashboard/testdata/sales.v2.golden", "../../pkg/dashboard/testdata/sales.v1.golden",
+		"../../pkg/dashboard/testdata/sales.native.v2.golden")
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -59,6 +60,18 @@ func TestExamplesGolden(t *testing.T) {
 		out := render.Card(b, render.Options{})
 		if strings.Contains(out, "fp-unknown") {
 			t.Errorf("%s: an element the renderer does not know:\n%s", f, out)
+		}
+		if strings.Contains(f, ".native.") {
+			// The dashboard's native chart element is drawn from its
+			// chart_spec as inline SVG, with its title and categories.
+			for _, want := range []string{`<div class="fp-chart"><svg`, "近 7 日销售额", "11-15", "11-21"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s: no %q in the drawing", f, want)
+				}
+			}
+			if strings.Contains(out, "fp-chart-fallback") {
+				t.Errorf("%s: the native chart is drawn as a placeholder", f)
+			}
 		}
 		name := filepath.Join("testdata", strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))+".html")
 		if *update {

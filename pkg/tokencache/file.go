@@ -6,21 +6,27 @@
 // 0600 by replacing it atomically under an advisory lock, so two processes
 // saving at once both leave a valid file. A file that cannot be read or
 // parsed is ignored with a warning: the cache can only save requests, never
-// fail a send.
+// fail a send. So is a path that is not ours (see safefile.CheckFile): a
+// symlink, a device such as /dev/null, a file owned by someone else or in a
+// directory others can write to is neither read nor replaced, and the run
+// goes on without a cache.
 package tokencache
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/safefile"
 )
 
 // File is a token cache in one JSON file.
@@ -30,7 +36,9 @@ type File struct {
 	// Warn receives one-line warnings: an unreadable cache, a failed save.
 	Warn func(string)
 
-	once sync.Once
+	once      sync.Once
+	checkOnce sync.Once
+	checkErr  error
 }
 
 var _ feishu.TokenStore = (*File)(nil)
@@ -47,6 +55,9 @@ type fileToken struct {
 
 // Load returns the token stored under key, if it is there and readable.
 func (f *File) Load(key string) (feishu.Token, bool) {
+	if f.refused() {
+		return feishu.Token{}, false
+	}
 	d, err := f.read()
 	if err != nil {
 		f.warn(fmt.Sprintf("token cache %s is unreadable (%v); ignoring it", f.Path, err))
@@ -56,13 +67,44 @@ func (f *File) Load(key string) (feishu.Token, bool) {
 	return feishu.Token{Value: t.Token, ExpiresAt: t.ExpiresAt}, ok
 }
 
+// Check reports whether the cache path may be used: a regular file or
+// absent, in a directory owned by the running user that others cannot
+// write to (created with mode 0700 when missing), and the same for its lock
+// file. Load, Save and Delete call it and do nothing (after one warning)
+// when it fails.
+func (f *File) Check() error {
+	if err := safefile.EnsureDir(filepath.Dir(f.Path)); err != nil {
+		return err
+	}
+	if err := safefile.CheckFile(f.Path); err != nil {
+		return err
+	}
+	return safefile.CheckFile(f.Path + ".lock")
+}
+
+// refused checks the path once per File and warns when it is not usable.
+func (f *File) refused() bool {
+	f.checkOnce.Do(func() {
+		if f.checkErr = f.Check(); f.checkErr != nil {
+			f.warn(fmt.Sprintf("token cache %s not used: %v", f.Path, f.checkErr))
+		}
+	})
+	return f.checkErr != nil
+}
+
 // Save stores tok under key, keeping the other keys.
 func (f *File) Save(key string, tok feishu.Token) error {
+	if f.refused() {
+		return f.checkErr
+	}
 	return f.update(func(d *fileData) { d.Tokens[key] = fileToken{Token: tok.Value, ExpiresAt: tok.ExpiresAt} })
 }
 
 // Delete forgets the token under key.
 func (f *File) Delete(key string) error {
+	if f.refused() {
+		return f.checkErr
+	}
 	return f.update(func(d *fileData) { delete(d.Tokens, key) })
 }
 
@@ -75,14 +117,14 @@ func (f *File) warn(msg string) {
 // read parses the file; a missing file is an empty cache.
 func (f *File) read() (*fileData, error) {
 	d := &fileData{Version: 1, Tokens: map[string]fileToken{}}
-	b, err := os.ReadFile(f.Path)
+	b, err := safefile.ReadState(f.Path, maxCache)
 	if errors.Is(err, fs.ErrNotExist) {
 		return d, nil
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		var se *safefile.Error
+		if errors.As(err, &se) {
+			err = se.Err
 		}
 		return d, err
 	}
@@ -95,7 +137,45 @@ func (f *File) read() (*fileData, error) {
 	if d.Tokens == nil {
 		d.Tokens = map[string]fileToken{}
 	}
+	if err := validate(d, time.Now()); err != nil {
+		return &fileData{Version: 1, Tokens: map[string]fileToken{}}, fmt.Errorf("not a token cache: %v", err)
+	}
 	return d, nil
+}
+
+// Limits on what a cache holds; a tenant token lives two hours and is a
+// short ASCII string.
+const (
+	maxCache    = 256 << 10
+	maxTokens   = 64
+	maxTokenLen = 512
+	maxLifetime = 3 * time.Hour
+)
+
+// validate refuses a cache whose content feishu-push would never write: too
+// many entries, tokens that could not be HTTP header values, expiry times
+// further ahead than a tenant token lives.
+func validate(d *fileData, now time.Time) error {
+	if len(d.Tokens) > maxTokens {
+		return fmt.Errorf("%d tokens", len(d.Tokens))
+	}
+	for k, t := range d.Tokens {
+		if len(k) > 1024 {
+			return fmt.Errorf("a key of %d bytes", len(k))
+		}
+		if t.Token == "" || len(t.Token) > maxTokenLen {
+			return fmt.Errorf("a token of %d bytes", len(t.Token))
+		}
+		for i := 0; i < len(t.Token); i++ {
+			if c := t.Token[i]; c <= ' ' || c >= 0x7f {
+				return fmt.Errorf("a token with a character %q that no token has", c)
+			}
+		}
+		if t.ExpiresAt.After(now.Add(maxLifetime)) {
+			return fmt.Errorf("a token said to expire at %s, later than any token lives", t.ExpiresAt.Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 // update applies fn to the cache under the lock and replaces the file.
@@ -129,22 +209,16 @@ func (f *File) update(fn func(*fileData)) error {
 const lockWait = 2 * time.Second
 
 func (f *File) withLock(fn func() error) error {
-	lf, err := os.OpenFile(f.Path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	defer lf.Close()
-	deadline := time.Now().Add(lockWait)
-	for {
-		err = syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
+	lk := flock.New(f.Path+".lock", flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	ok, err := lk.TryLockContext(ctx, 10*time.Millisecond)
+	if err != nil || !ok {
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("another process held it for %v", lockWait)
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
-			return fmt.Errorf("lock: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return fmt.Errorf("lock: %v", err)
 	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	defer lk.Unlock()
 	return fn()
 }

@@ -59,7 +59,10 @@ func TestCorruptCacheIsIgnored(t *testing.T) {
 
 func TestUnwritableCacheWarns(t *testing.T) {
 	var warnings []string
-	c := &tokencache.File{Path: filepath.Join(t.TempDir(), "no", "dir", "tokens.json"), Warn: func(s string) { warnings = append(warnings, s) }}
+	// The directory cannot be created: a file stands where it would be.
+	blocker := filepath.Join(t.TempDir(), "no")
+	os.WriteFile(blocker, nil, 0o600)
+	c := &tokencache.File{Path: filepath.Join(blocker, "dir", "tokens.json"), Warn: func(s string) { warnings = append(warnings, s) }}
 	if err := c.Save("k", feishu.Token{Value: "t", ExpiresAt: time.Now().Add(time.Hour)}); err == nil || len(warnings) != 1 {
 		t.Errorf("err %v, warnings %q", err, warnings)
 	}

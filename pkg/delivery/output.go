@@ -1,18 +1,54 @@
-package cli
+package delivery
 
 import (
+	"encoding/json"
 	"fmt"
-	"os"
+	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// emitter prints per-message results in the order of the recipients,
-// whatever order the workers finish in.
+// Output is where a run prints: Out carries data only (result lines, JSON),
+// ErrOut what people read. Terminal says whether people watch ErrOut, which
+// is when a progress line and a closing summary are worth printing.
+type Output struct {
+	Out, ErrOut io.Writer
+	JSON        bool
+	Terminal    bool
+}
+
+// data prints a stdout line, unless results go out as JSON at the end.
+func (o *Output) data(line string) {
+	if !o.JSON {
+		fmt.Fprintln(o.Out, line)
+	}
+}
+
+// ReportFailure prints one line about a failed message on stderr.
+func (o *Output) ReportFailure(to string, err error, note string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "feishu-push: send to %s failed: %v", to, err)
+	if re := resultError(err); re.Hint != "" {
+		b.WriteString("; hint: " + re.Hint)
+	}
+	b.WriteString(note)
+	fmt.Fprintln(o.ErrOut, b.String())
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// WriteJSON writes v as one line of JSON, HTML characters unescaped.
+func WriteJSON(w io.Writer, v any) error { return writeJSON(w, v) }
+
+// emitter prints per-job results in the order of the plan, whatever order
+// the workers finish in.
 type emitter struct {
-	f       *Factory
-	json    bool
 	mu      sync.Mutex
 	next    int
 	pending map[int]func()
@@ -21,8 +57,8 @@ type emitter struct {
 
 // newEmitter returns an emitter for n results; prog's line is cleared
 // before each result is printed.
-func newEmitter(f *Factory, n int, json bool, prog *progress) *emitter {
-	return &emitter{f: f, json: json, pending: make(map[int]func(), n), prog: prog}
+func newEmitter(n int, prog *progress) *emitter {
+	return &emitter{pending: make(map[int]func(), n), prog: prog}
 }
 
 // done records that result i is ready to print with print.
@@ -44,28 +80,10 @@ func (e *emitter) done(i int, print func()) {
 	}
 }
 
-// data prints a stdout line, unless results go out as JSON at the end.
-func (e *emitter) data(line string) {
-	if !e.json {
-		fmt.Fprintln(e.f.IO.Out, line)
-	}
-}
-
-// stderrIsTerminal reports whether people watch stderr, which is when a
-// progress line and a closing summary are worth printing.
-func (f *Factory) stderrIsTerminal() bool {
-	fh, ok := f.IO.ErrOut.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := fh.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // progress draws "sent 340/1000 · failed 2 · 49.8 msg/s · ETA 13s" on a
 // terminal's stderr, and nothing elsewhere (cron, CI, a file).
 type progress struct {
-	f            *Factory
+	w            io.Writer
 	total        int
 	start        time.Time
 	sent, failed atomic.Int64
@@ -74,9 +92,9 @@ type progress struct {
 	wg           sync.WaitGroup
 }
 
-func (f *Factory) startProgress(total int) *progress {
-	p := &progress{f: f, total: total, start: time.Now()}
-	if total < 2 || !f.stderrIsTerminal() {
+func (o *Output) startProgress(total int) *progress {
+	p := &progress{w: o.ErrOut, total: total, start: time.Now()}
+	if total < 2 || !o.Terminal {
 		return p
 	}
 	p.quit = make(chan struct{})
@@ -116,7 +134,7 @@ func (p *progress) draw() {
 	if rate > 0 {
 		eta = (time.Duration(float64(left)/rate) * time.Second).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.f.IO.ErrOut, "\r\033[Ksent %d/%d · failed %d · %.1f msg/s · ETA %s", sent, p.total, failed, rate, eta)
+	fmt.Fprintf(p.w, "\r\033[Ksent %d/%d · failed %d · %.1f msg/s · ETA %s", sent, p.total, failed, rate, eta)
 }
 
 // clear wipes the progress line before other output.
@@ -126,7 +144,7 @@ func (p *progress) clear() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprint(p.f.IO.ErrOut, "\r\033[K")
+	fmt.Fprint(p.w, "\r\033[K")
 }
 
 func (p *progress) stop() {

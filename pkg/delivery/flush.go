@@ -1,0 +1,154 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/spool"
+)
+
+// FlushOptions say what a flush may send.
+type FlushOptions struct {
+	Spool *spool.Spool
+	// AppID and WebhookURL are this run's; a message of another app or
+	// webhook is kept.
+	AppID, WebhookURL string
+	HasApp            bool
+	// ResendUncertain sends webhook posts that may have landed already.
+	ResendUncertain bool
+}
+
+// Flush sends the spool's messages again through e, oldest first. A
+// delivered message is removed; one Feishu rejects for good is moved to
+// dead/; one that still fails transiently is kept. The caller holds the
+// spool's lock.
+func (e *Engine) Flush(ctx context.Context, o FlushOptions) error {
+	sp := o.Spool
+	paths, err := sp.List()
+	if err != nil {
+		return feishu.Usagef("spool %s: %v", sp.Dir, err)
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	rec := &flushRecorder{sp: sp, out: e.Out}
+	var firstErr error
+	fail := func(err error) {
+		rec.failed++
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	plan := &Plan{}
+	hookID := WebhookID(o.WebhookURL)
+	for _, path := range paths {
+		ent, err := sp.Load(path)
+		if err != nil {
+			dst, berr := sp.Bury(path, nil, err.Error())
+			if berr != nil {
+				dst = path
+			}
+			fmt.Fprintf(e.Out.ErrOut, "feishu-push: %s: %v; moved to %s\n", path, err, dst)
+			rec.buried++
+			fail(feishu.Usagef("%s: %v", path, err))
+			continue
+		}
+		j, skip := flushJob(e.Client, o, hookID, ent)
+		if skip != "" {
+			fmt.Fprintf(e.Out.ErrOut, "feishu-push: %s: kept: %s\n", path, skip)
+			rec.kept++
+			if ent.MaybeDelivered && !o.ResendUncertain {
+				continue // parked for a person, not a failure of this run
+			}
+			fail(feishu.Usagef("%s: %s", path, skip))
+			continue
+		}
+		j.Spooled = &SpoolRef{Path: path, Entry: ent}
+		plan.Jobs = append(plan.Jobs, j)
+	}
+	// One at a time: oldest first.
+	run := &Engine{Client: e.Client, Command: e.Command, Workers: 1, Log: e.Log, Recorder: rec, Out: e.Out}
+	rep := run.Run(ctx, plan)
+	e.mu.Lock()
+	e.stats.Sent += rep.Stats.Sent
+	e.stats.Failed += rep.Stats.Failed + rec.failed
+	e.stats.Spooled += rep.Stats.Spooled
+	e.mu.Unlock()
+	if firstErr == nil && len(rep.Failures) > 0 {
+		firstErr = rep.Failures[0].Err
+	}
+	if firstErr == nil {
+		return nil
+	}
+	return &ReportedError{Err: firstErr, Summary: fmt.Sprintf("flush: %d delivered, %d kept, %d moved to %s/",
+		rep.Stats.Sent, rec.kept, rec.buried, spool.DeadDir)}
+}
+
+// flushRecorder removes, keeps or buries each flushed message by its
+// outcome.
+type flushRecorder struct {
+	sp                   *spool.Spool
+	out                  *Output
+	kept, buried, failed int
+}
+
+func (r *flushRecorder) Before(*Job) error { return nil }
+
+func (r *flushRecorder) After(j *Job, res *Result, err error) string {
+	path, ent := j.Spooled.Path, j.Spooled.Entry
+	ent.Attempts += res.Attempts
+	if err == nil {
+		if rerr := r.sp.Remove(path); rerr != nil {
+			fmt.Fprintf(r.out.ErrOut, "feishu-push: %s: delivered but not removed: %v\n", path, rerr)
+		}
+		return ""
+	}
+	ent.LastError = err.Error()
+	switch kind := feishu.Classify(err); {
+	case kind == feishu.KindRejected:
+		dst, berr := r.sp.Bury(path, ent, err.Error())
+		if berr == nil {
+			r.buried++
+			return "; moved to " + dst
+		}
+	case j.Mode == ModeWebhook && !feishu.NotDelivered(err) && !errors.As(err, new(*NotSentError)):
+		ent.MaybeDelivered = true
+	}
+	_ = r.sp.Update(path, ent)
+	r.kept++
+	res.Spooled = path
+	return "; kept in the spool"
+}
+
+// flushJob rebuilds the request of a spooled message with this run's
+// settings, or says why it cannot be sent now.
+func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry) (Job, string) {
+	msg := feishu.Message{MsgType: e.MsgType, Content: e.Content}
+	if e.Mode == spool.ModeWebhook {
+		switch {
+		case e.WebhookID != hookID:
+			return Job{}, "a webhook message for another webhook than FEISHU_WEBHOOK_URL"
+		case e.MaybeDelivered && !o.ResendUncertain:
+			return Job{}, "a webhook post that may have landed; --resend-uncertain sends it again"
+		}
+		req, err := c.Webhook.NewSendRequest(msg)
+		if err != nil {
+			return Job{}, err.Error()
+		}
+		return Job{To: "webhook", Mode: ModeWebhook, Msg: msg, Req: req}, ""
+	}
+	if !o.HasApp {
+		return Job{}, "an app message, and no app credentials are set"
+	}
+	if e.AppID != o.AppID {
+		return Job{}, fmt.Sprintf("a message of app %s, not of %s", e.AppID, o.AppID)
+	}
+	r := feishu.Recipient{IDType: e.ReceiveIDType, ID: e.ReceiveID}
+	req, err := c.Messages.NewCreateRequest(r, msg, e.UUID)
+	if err != nil {
+		return Job{}, err.Error()
+	}
+	return Job{To: r.String(), Mode: ModeApp, Recipient: r, UUID: e.UUID, Msg: msg, Req: req}, ""
+}
