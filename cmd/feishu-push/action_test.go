@@ -52,6 +52,7 @@ type actionRunner struct {
 	toolDir string // RUNNER_TOOL_CACHE, kept between runs as on a self-hosted runner
 	work    string
 	masks   []string // values registered with ::add-mask::
+	checked bool     // the scripts went through shellcheck (where installed) once
 }
 
 func (r *actionRunner) run(inputs map[string]string) (stdout string, err error) {
@@ -104,6 +105,11 @@ func (r *actionRunner) run(inputs map[string]string) (stdout string, err error) 
 		}
 		script := filepath.Join(temp, fmt.Sprintf("step_%d.sh", i))
 		mustWrite(t, script, []byte(st.Run), 0o644)
+		if sc, err := exec.LookPath("shellcheck"); err == nil && !r.checked {
+			if out, err := exec.Command(sc, "-s", "bash", script).CombinedOutput(); err != nil {
+				t.Errorf("shellcheck, step %q:\n%s", st.Name, out)
+			}
+		}
 		env := []string{
 			"PATH=" + path, "HOME=" + r.work, "LANG=C.UTF-8",
 			"CI=true", "GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + r.work, "GITHUB_ACTION_PATH=" + mustAbs(t, "../.."),
@@ -149,6 +155,7 @@ func (r *actionRunner) run(inputs map[string]string) (stdout string, err error) 
 			path = d + string(os.PathListSeparator) + path
 		}
 	}
+	r.checked = true
 	// The runner consumes workflow commands: ::add-mask:: lines never reach
 	// the log, and what they name is masked in everything after them.
 	var log []string
@@ -223,6 +230,9 @@ func TestActionSteps(t *testing.T) {
 	var act actionFile
 	if err := yaml.Unmarshal(mustRead(t, "../../action.yml"), &act); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Log("no shellcheck here: the Action's scripts are run but not linted")
 	}
 	if act.Runs.Using != "composite" {
 		t.Fatalf("runs.using %q", act.Runs.Using)
