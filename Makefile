@@ -53,7 +53,7 @@ visible:
 	@set -e; for t in $(VISIBLE); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		out=$$($(GO) test -count=1 -v -run "^$$name$$" $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
-		echo "$$out" | awk '/^--- /{print; s=/SKIP/; next} s && /^    /{print; next} /exposure|not linted/{print; next} {s=0}'; \
+		echo "$$out" | awk '/^--- /{print; next} /^ +[a-z_]+_test\.go:[0-9]+: /{ if (tolower($$0) ~ /skip|exposure|not linted/) print }'; \
 	done
 
 ## fuzz: FUZZTIME=60s make fuzz for a longer run
