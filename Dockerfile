@@ -12,9 +12,11 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
+ARG COMMIT=
+ARG DATE=
 # Static: no libc in the image. The binary embeds time/tzdata as well.
 RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=${VERSION}" \
+      -ldflags "-s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=${VERSION} -X github.com/feishu-push/feishu-push/pkg/cli.Commit=${COMMIT} -X github.com/feishu-push/feishu-push/pkg/cli.Date=${DATE}" \
       -o /out/feishu-push ./cmd/feishu-push \
  && mkdir -p /out/home/nonroot /out/tmp \
  && printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > /out/passwd \
