@@ -21,7 +21,16 @@ FUZZ     := \
 	./pkg/larkws:FuzzFrame
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit fuzz lint corpus demo bench race screenshot man clean
+.PHONY: all build install test unit visible fuzz lint corpus demo bench race screenshot man completions clean \
+	cross release-check release-snapshot image actionlint ci-release tools
+# Tests that skip where the machine lacks a tool (Chromium, systemd-analyze,
+# flock): `make test` runs them with -v so that a skip shows, with its reason.
+VISIBLE  := ./pkg/inbox:TestInboxInBrowser ./cmd/feishu-push:TestSystemdAnalyze ./cmd/feishu-push:TestCrontabAsCronRunsIt \
+            ./cmd/feishu-push:TestActionSteps
+comma    := ,
+empty    :=
+space    := $(empty) $(empty)
+VISIBLE_RE := ^($(subst $(space),|,$(foreach t,$(VISIBLE),$(lastword $(subst :, ,$(t))))))$$
 
 all: build
 
@@ -37,7 +46,16 @@ test: lint unit
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -skip '$(VISIBLE_RE)' ./...
+	@$(MAKE) --no-print-directory visible
+
+## visible: the tests that may skip, each with its result (and why it skipped) on show
+visible:
+	@set -e; for t in $(VISIBLE); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		out=$$($(GO) test -count=1 -v -run "^$$name$$" $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | awk '/^--- /{print; next} /^ +[a-z_]+_test\.go:[0-9]+: /{ if (tolower($$0) ~ /skip|exposure|not linted/) print }'; \
+	done
 
 ## fuzz: FUZZTIME=60s make fuzz for a longer run
 fuzz:
@@ -81,8 +99,65 @@ screenshot:
 man:
 	$(GO) run ./cmd/feishu-push-man -dir man
 
+## completions: bash, zsh and fish completion scripts, into completions/
+completions:
+	@mkdir -p completions
+	$(GO) run ./cmd/feishu-push completion bash > completions/feishu-push.bash
+	$(GO) run ./cmd/feishu-push completion zsh > completions/_feishu-push
+	$(GO) run ./cmd/feishu-push completion fish > completions/feishu-push.fish
+
+## Release, image and platform checks (CI runs them after `make test`).
+# Tools are installed once with `go install` at pinned versions into TOOLS,
+# one directory per version, so later runs reuse them.
+TOOLS              ?= $(HOME)/.cache/feishu-push/tools
+GORELEASER_VERSION := v2.16.0
+ACTIONLINT_VERSION := v1.7.12
+GORELEASER         := $(TOOLS)/goreleaser-$(GORELEASER_VERSION)/goreleaser
+ACTIONLINT         := $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+PLATFORMS          := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+IMAGE_TAR          := dist/image/feishu-push-image.tar
+
+$(GORELEASER):
+	GOBIN=$(dir $@) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+$(ACTIONLINT):
+	GOBIN=$(dir $@) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+tools: $(GORELEASER) $(ACTIONLINT)
+
+## cross: build and vet every package for each release platform
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+		echo "build + vet $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build ./... ; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) vet ./... ; \
+	done
+
+## release-check: validate .goreleaser.yaml
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+
+## release-snapshot: everything a tag would produce, into dist/, published nowhere
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) release --snapshot --clean
+	sh .ci/check-dist.sh dist
+
+## image: the container image, built without a daemon or base image, then run and checked
+image:
+	@mkdir -p bin/image $(dir $(IMAGE_TAR))
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/image/feishu-push ./cmd/feishu-push
+	cd .ci/image && $(GO) run . build -bin ../../bin/image/feishu-push -version $(VERSION) -out ../../$(IMAGE_TAR)
+	cd .ci/image && $(GO) run . check ../../$(IMAGE_TAR)
+
+## actionlint: the example workflow and CI workflow, with action.yml as the local action
+actionlint: $(ACTIONLINT)
+	$(ACTIONLINT) -no-color examples/github-actions/*.yml .github/workflows/*.yml
+
+## ci-release: what CI checks besides `make test`
+ci-release: cross actionlint release-check release-snapshot image
+
 race:
 	$(GO) test -race -count=1 ./...
 
 clean:
-	rm -rf bin man
+	rm -rf bin man completions dist

@@ -66,6 +66,9 @@ func send(t *testing.T, base string, args ...string) {
 // that uploaded images load. It skips where no Chromium is installed.
 func TestInboxInBrowser(t *testing.T) {
 	bin := chromium()
+	if bin == "" && os.Getenv("REQUIRE_BROWSER") != "" {
+		t.Fatal("REQUIRE_BROWSER is set (.ci/run installed Chromium) but no Chromium was found: the browser test cannot be skipped here")
+	}
 	if bin == "" {
 		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
 	}

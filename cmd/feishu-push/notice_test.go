@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestNoticeCoversDependencies holds NOTICE to the binary: every module
+// compiled into feishu-push is credited there, so a new dependency cannot
+// ship without its licence's credit.
+func TestNoticeCoversDependencies(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("SKIP: no go command to list the binary's modules")
+	}
+	out, err := exec.Command(goBin, "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	notice := string(mustRead(t, "../../NOTICE"))
+	seen := map[string]bool{}
+	for _, m := range strings.Fields(string(out)) {
+		if seen[m] || m == "github.com/feishu-push/feishu-push" {
+			continue
+		}
+		seen[m] = true
+		// golang.org/x modules are credited together: "golang.org/x/image, x/net, ...".
+		name := m
+		if x, ok := strings.CutPrefix(m, "golang.org/x/"); ok {
+			name = "x/" + x
+		}
+		if !strings.Contains(notice, name) {
+			t.Errorf("NOTICE does not credit %s, which is compiled into the binary", m)
+		}
+	}
+	if len(seen) < 5 {
+		t.Errorf("go list found only %v", seen)
+	}
+	if !strings.Contains(notice, "WenQuanYi Micro Hei") {
+		t.Error("NOTICE does not credit the embedded font")
+	}
+}
