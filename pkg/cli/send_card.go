@@ -83,6 +83,7 @@ Colours: ` + strings.Join(card.Colors, ", ") + `.
 		}),
 	}
 	opts.addFlags(cmd)
+	opts.addUpdateKeyFlag(cmd)
 	addCardFlags(cmd, &opts.CardFlags)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON `FILE` as is, - for stdin")
