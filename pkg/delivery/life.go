@@ -35,6 +35,7 @@ const (
 	ActionSend       = "send"
 	ActionUpdate     = "update"
 	ActionRecall     = "recall"
+	ActionGone       = "already gone"
 	ActionSuperseded = "superseded"
 )
 
@@ -252,6 +253,10 @@ func (e *Engine) sendLife(ctx context.Context, j *Job) (id, action string, resp 
 		gone := err != nil && feishu.MessageGone(err)
 		if (err == nil || gone) && l.Key != "" && l.State != nil {
 			l.State.save(func(tx *msgstate.Tx) error { tx.Delete(l.Key, l.RecipientKey); return nil })
+		}
+		if gone {
+			// Recalled or deleted already: what was asked for holds.
+			return l.Target, ActionGone, resp, nil
 		}
 		if errors.Is(err, feishu.ErrMessageTooOld) && l.Key != "" {
 			err = fmt.Errorf("%w (the update key %s still refers to it)", err, l.Key)
