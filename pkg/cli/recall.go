@@ -28,7 +28,7 @@ Give the om_ ids printed when they were sent, or --update-key KEY to recall
 the cards a --update-key run keeps up to date (for every recipient), which
 then forgets them. Feishu lets a bot recall only its own messages, and only
 within the recall time limit the tenant's administrator set; both are
-reported clearly (exit 4) and the key keeps a message it could not recall.
+reported clearly (exit 3) and the key keeps a message it could not recall.
 A message already recalled counts as recalled. Webhook messages cannot be
 recalled.
 `,
