@@ -302,3 +302,28 @@ func TestUpdateKeyFansOut(t *testing.T) {
 		}
 	}
 }
+
+func TestSpooledReplyFlushesAsReply(t *testing.T) {
+	e, _, _ := lifeEnv(t)
+	spoolDir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = spoolDir
+	parent := sentID(t, e.Run("", "send-text", "--to", "oc_a", "--text", "alert"), "oc_a")
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointReply, Status: 503})
+	r := e.Run("", "--retries", "0", "send-post", "--reply-to", parent, "--in-thread", "--title", "fixed", "--content", "see [log](https://ci.example/1)")
+	r.Expect(t, ExitTransient)
+	files, _ := filepath.Glob(filepath.Join(spoolDir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("spool: %v\n%s", files, r.ErrOut)
+	}
+	raw, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(raw), `"kind": "reply"`) || !strings.Contains(string(raw), `"parent_id": "`+parent+`"`) ||
+		!strings.Contains(string(raw), `"in_thread": true`) || !strings.Contains(string(raw), `"uuid": "fp-`) {
+		t.Fatalf("spool entry: %s", raw)
+	}
+	r = e.Run("", "flush")
+	r.Expect(t, 0)
+	msgs := e.Srv.Messages()
+	if len(msgs) != 2 || msgs[1].ParentID != parent || msgs[1].ThreadID == "" || msgs[1].MsgType != "post" {
+		t.Fatalf("after flush: %+v\n%s", msgs, r.ErrOut)
+	}
+}

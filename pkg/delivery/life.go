@@ -265,7 +265,8 @@ func (e *Engine) sendLife(ctx context.Context, j *Job) (id, action string, resp 
 	}
 	// ModeKeyed.
 	if l.Superseded {
-		return "", ActionSuperseded, nil, nil
+		ent, _ := l.State.Get(l.Key, l.RecipientKey)
+		return ent.MessageID, ActionSuperseded, nil, nil
 	}
 	req := j.Req
 	var attempts int
