@@ -139,7 +139,7 @@ func TestUpdateKeyRefusals(t *testing.T) {
 	})
 	r := e.Run("", "send-card", "--to", "oc_board", "--update-key", "status", "--title", "t", "--content", "c")
 	r.Expect(t, ExitRejected)
-	if !strings.Contains(r.ErrOut, "230027") || len(e.Srv.Messages()) != 1 {
+	if !strings.Contains(r.ErrOut, "the message "+user+" was not sent by this bot") || len(e.Srv.Messages()) != 1 {
 		t.Errorf("not own: %s, %d messages", r.ErrOut, len(e.Srv.Messages()))
 	}
 	if ent, _ := remembered(t, dir, "status", "chat_id:oc_board"); ent.MessageID != user {
@@ -205,7 +205,7 @@ func TestRecall(t *testing.T) {
 	// Too old: a clear message, and the key keeps its messages.
 	clock.Advance(25 * time.Hour)
 	r = e.Run("", "recall", "--update-key", "board")
-	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "older than the tenant's recall time limit") ||
+	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "older than the tenant's recall time limit") || !strings.Contains(r.ErrOut, "failed: recall om_") ||
 		!strings.Contains(r.ErrOut, "the update key board still refers to it") {
 		t.Errorf("too old: %d %s", r.Code, r.ErrOut)
 	}

@@ -258,8 +258,12 @@ func (e *Engine) sendLife(ctx context.Context, j *Job) (id, action string, resp 
 			// Recalled or deleted already: what was asked for holds.
 			return l.Target, ActionGone, resp, nil
 		}
-		if errors.Is(err, feishu.ErrMessageTooOld) && l.Key != "" {
-			err = fmt.Errorf("%w (the update key %s still refers to it)", err, l.Key)
+		switch {
+		case err == nil:
+		case errors.Is(err, feishu.ErrMessageTooOld) && l.Key != "":
+			err = fmt.Errorf("recall %s: %w (the update key %s still refers to it)", l.Target, err, l.Key)
+		default:
+			err = fmt.Errorf("recall %s: %w", l.Target, err)
 		}
 		return l.Target, ActionRecall, resp, err
 	}
@@ -283,6 +287,9 @@ func (e *Engine) sendLife(ctx context.Context, j *Job) (id, action string, resp 
 				return tx.Put(l.Key, l.RecipientKey, ent)
 			})
 			return l.Target, ActionUpdate, resp, nil
+		}
+		if errors.Is(err, feishu.ErrNotOwnMessage) {
+			err = fmt.Errorf("update key %s: the message %s was not sent by this bot, so it cannot be updated (use another key): %w", l.Key, l.Target, err)
 		}
 		if !feishu.ShouldSendNew(err) || l.Fallback == nil {
 			return l.Target, ActionUpdate, resp, err
