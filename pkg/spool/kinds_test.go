@@ -18,11 +18,15 @@ func TestKindsAndMediaRoundTrip(t *testing.T) {
 	}
 	card := json.RawMessage(`{"config":{"update_multi":true},"elements":[]}`)
 	good := map[string]*spool.Entry{
-		"update": with(func(e *spool.Entry) { e.Kind, e.UpdateKey, e.MsgType, e.Content = "update", "status board", "interactive", card }),
+		"update": with(func(e *spool.Entry) {
+			e.Kind, e.UpdateKey, e.MsgType, e.Content = "update", "status board", "interactive", card
+		}),
 		"reply": with(func(e *spool.Entry) {
 			e.Kind, e.ParentID, e.InThread, e.ReceiveIDType, e.ReceiveID = "reply", "om_abc", true, "", ""
 		}),
-		"post":  with(func(e *spool.Entry) { e.MsgType, e.Content = "post", json.RawMessage(`{"zh_cn":{"title":"t","content":[]}}`) }),
+		"post": with(func(e *spool.Entry) {
+			e.MsgType, e.Content = "post", json.RawMessage(`{"zh_cn":{"title":"t","content":[]}}`)
+		}),
 		"image": with(func(e *spool.Entry) { e.MsgType, e.Content = "image", json.RawMessage(`{"image_key":"img_v3_1"}`) }),
 		"file":  with(func(e *spool.Entry) { e.MsgType, e.Content = "file", json.RawMessage(`{"file_key":"file_v3_1"}`) }),
 		"media": with(func(e *spool.Entry) {
