@@ -24,6 +24,13 @@ type SendOptions struct {
 	UUID string
 	// Batch sends to users through message/v4/batch_send.
 	Batch bool
+	// ReplyTo replies to this message instead of sending to --to, in its
+	// thread when InThread.
+	ReplyTo  string
+	InThread bool
+	// UpdateKey, on the commands that take it, updates the card remembered
+	// for the key instead of sending a new one.
+	UpdateKey string
 
 	// preview, set by the preview command, draws instead of sending.
 	preview *previewOptions
@@ -34,6 +41,7 @@ func (o *SendOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.ToFile, "to-file", "", "read recipients from this `FILE`, one a line (# comments), - for stdin")
 	cmd.Flags().StringVar(&o.UUID, "uuid", "", "de-duplication `KEY`: Feishu sends at most one message per key (per recipient) within an hour")
 	cmd.Flags().BoolVar(&o.Batch, "batch", false, "send to many users with Feishu's batch_send (users only, 200 ids a request)")
+	o.addReplyFlags(cmd)
 }
 
 // retryBaseDelay is the first backoff; tests shorten it.
@@ -50,6 +58,9 @@ type sendRun struct {
 	sender  delivery.Sender
 	engine  *delivery.Engine // nil unless really sending
 	preview bool
+	// reply and keyed are set for --reply-to and --update-key (life.go).
+	reply *SendOptions
+	keyed *keyedRun
 }
 
 // startSend resolves the settings and the audience of a sending command,
@@ -60,10 +71,13 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 		return nil, err
 	}
 	r := &sendRun{f: f, s: s, command: command, preview: o.preview != nil}
+	if err := r.checkLife(o); err != nil {
+		return nil, err
+	}
 	if o.preview == nil && !s.DryRun && s.MetricsFile != "" {
 		f.metrics = &metricsRun{command: command, start: time.Now(), settings: s}
 	}
-	r.aud, err = delivery.ResolveAudience(delivery.Selection{
+	r.aud, err = r.resolve(delivery.Selection{
 		To: o.To, ToFile: o.ToFile, Batch: o.Batch, UUID: o.UUID, Defaults: s.DefaultTo,
 		Webhook: s.HasWebhook(), WebhookFlag: s.WebhookFrom == "--webhook", HasApp: s.HasApp(),
 		DryRun: s.DryRun, Preview: o.preview != nil, Read: f.readInput,
@@ -89,11 +103,21 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 		}
 		r.sender = r.engine
 	}
+	if err := r.openState(o); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-// plan prepares msg for the run's audience.
+// plan prepares msg for the run's audience: a reply, an update by key, or
+// a send.
 func (r *sendRun) plan(msg feishu.Message) (*delivery.Plan, error) {
+	switch {
+	case r.reply != nil:
+		return delivery.NewReplyPlan(r.client, r.reply.ReplyTo, r.reply.InThread, r.reply.UUID, msg)
+	case r.keyed != nil:
+		return delivery.NewKeyedPlan(r.client, r.aud, msg, r.keyed.key, r.keyed.state)
+	}
 	return delivery.NewPlan(r.client, r.aud, msg)
 }
 
@@ -109,6 +133,7 @@ func (r *sendRun) deliver(ctx context.Context, p *delivery.Plan) error {
 		return err
 	}
 	if r.engine == nil {
+		r.describe(p)
 		return r.sender.Deliver(ctx, p)
 	}
 	log, closeLog, err := openRunLog(s.LogFile, r.command)
@@ -129,6 +154,7 @@ func (f *Factory) deliver(ctx context.Context, command string, o *SendOptions, m
 	if err != nil {
 		return err
 	}
+	defer r.close()
 	p, err := r.plan(msg)
 	if err != nil {
 		return err

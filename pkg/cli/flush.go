@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,6 +75,17 @@ func runFlush(ctx context.Context, opts *FlushOptions) error {
 		return fmt.Errorf("spool %s: lock: %w", s.SpoolDir, err)
 	}
 	defer unlock()
+	// Spooled updates by key go through the update-key state, if there is
+	// one.
+	var state *delivery.KeyState
+	if dir, derr := f.stateDir(s); derr == nil && s.HasApp() {
+		if _, serr := os.Stat(dir); serr == nil {
+			if state, err = f.openKeyState(); err != nil {
+				return err
+			}
+			defer state.Close()
+		}
+	}
 	return engine.Flush(ctx, delivery.FlushOptions{Spool: sp, AppID: s.AppID, WebhookURL: s.Webhook,
-		HasApp: s.HasApp(), ResendUncertain: opts.ResendUncertain})
+		HasApp: s.HasApp(), ResendUncertain: opts.ResendUncertain, State: state})
 }

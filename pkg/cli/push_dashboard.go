@@ -90,6 +90,7 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 		}),
 	}
 	opts.addFlags(cmd)
+	opts.addUpdateKeyFlag(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Title, "title", "", "card `TITLE` (required)")
 	fl.StringVar(&opts.URL, "url", "", "dashboard `URL` the button opens (required)")
@@ -133,6 +134,7 @@ func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
 	if err != nil {
 		return err
 	}
+	defer run.close()
 	if png != nil && run.aud.Mode == delivery.ModeWebhook && !run.s.HasApp() && opts.preview == nil {
 		fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: chart left out: a webhook cannot upload images; set FEISHU_APP_ID and FEISHU_APP_SECRET as well to include it")
 		view.Chart, png = nil, nil

@@ -73,7 +73,9 @@ Colours: ` + strings.Join(card.Colors, ", ") + `.
   feishu-push send-card --to oc_xxx --card-file examples/cards/v2.json
   feishu-push send-card --to oc_xxx --template examples/templates/alert.tmpl \
       --data examples/templates/alert.json --var env=prod
-  feishu-push send-card --to oc_xxx --template-id AAqk1234 --var total=1,024`,
+  feishu-push send-card --to oc_xxx --template-id AAqk1234 --var total=1,024
+  # edit the same card on every run (a new one after a recall or 14 days)
+  feishu-push send-card --to oc_xxx --update-key status --card-file status.json`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -83,6 +85,7 @@ Colours: ` + strings.Join(card.Colors, ", ") + `.
 		}),
 	}
 	opts.addFlags(cmd)
+	opts.addUpdateKeyFlag(cmd)
 	addCardFlags(cmd, &opts.CardFlags)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON `FILE` as is, - for stdin")

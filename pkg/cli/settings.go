@@ -154,7 +154,9 @@ var settings = []setting{
 	{env: "FEISHU_ENCRYPT_KEY_FILE", help: "listen: read the encrypt key from this file"},
 	{env: "FEISHU_VERIFICATION_TOKEN", secret: true, help: "listen: the app's verification token"},
 	{env: "FEISHU_VERIFICATION_TOKEN_FILE", help: "listen: read the verification token from this file"},
-	{env: "FEISHU_PUSH_STATE_DIR", help: "listen: directory of the event journal"},
+	{flag: "state-dir", env: "FEISHU_PUSH_STATE_DIR", key: "state_dir", arg: "DIR",
+		help:  "directory of the --update-key state (default ~/.local/state/feishu-push); listen keeps its event journal here",
+		apply: func(s *Settings, v value) error { s.StateDir = v.text; return nil }},
 	{flag: "dry-run", kind: kBool, def: "false", help: "print the request(s) as JSON, secrets masked, and send nothing; needs no credentials",
 		apply: func(s *Settings, v value) error { s.DryRun = v.bool(); return nil }},
 	{flag: "json", kind: kBool, def: "false", help: "print the result as JSON on stdout",
@@ -204,6 +206,8 @@ type Settings struct {
 	RetryMaxWait time.Duration
 	TokenCache   string
 	SpoolDir     string
+	// StateDir holds the update-key state; empty means the default.
+	StateDir string
 	// Notify is where failure alerts go: a recipient, "webhook", or a
 	// webhook URL; NotifySecret signs posts to such a URL.
 	Notify       string

@@ -26,14 +26,17 @@ type Sender interface {
 
 // Result is the outcome of one message, as printed with --json.
 type Result struct {
-	To            string       `json:"to"`
-	ReceiveIDType string       `json:"receive_id_type,omitempty"`
-	OK            bool         `json:"ok"`
-	MessageID     string       `json:"message_id,omitempty"`
-	UUID          string       `json:"uuid,omitempty"`
-	Attempts      int          `json:"attempts"`
-	Spooled       string       `json:"spooled,omitempty"`
-	Error         *ResultError `json:"error,omitempty"`
+	To            string `json:"to"`
+	ReceiveIDType string `json:"receive_id_type,omitempty"`
+	OK            bool   `json:"ok"`
+	MessageID     string `json:"message_id,omitempty"`
+	// Action is what a job of a message's life did: send, update, reply,
+	// recall, superseded.
+	Action   string       `json:"action,omitempty"`
+	UUID     string       `json:"uuid,omitempty"`
+	Attempts int          `json:"attempts"`
+	Spooled  string       `json:"spooled,omitempty"`
+	Error    *ResultError `json:"error,omitempty"`
 }
 
 // ResultError is the error of a failed message, as printed with --json.
@@ -306,6 +309,8 @@ func (e *Engine) send(ctx context.Context, j *Job, log zerolog.Logger) []outcome
 		return e.batchOutcomes(j, br, resp, err, time.Since(start))
 	case ModeWebhook:
 		resp, err = e.Client.Webhook.Send(ctx, j.Req)
+	case ModeReply, ModeKeyed, ModeRecall:
+		res.MessageID, res.Action, resp, err = e.sendLife(ctx, j)
 	default:
 		var sent *feishu.SentMessage
 		sent, resp, err = e.Client.Messages.Create(ctx, j.Req)

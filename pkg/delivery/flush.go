@@ -18,6 +18,8 @@ type FlushOptions struct {
 	HasApp            bool
 	// ResendUncertain sends webhook posts that may have landed already.
 	ResendUncertain bool
+	// State is the update-key state spooled updates go through.
+	State *KeyState
 }
 
 // Flush sends the spool's messages again through e, oldest first. A
@@ -144,6 +146,9 @@ func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry) (
 	}
 	if e.AppID != o.AppID {
 		return Job{}, fmt.Sprintf("a message of app %s, not of %s", e.AppID, o.AppID)
+	}
+	if e.Kind != "" {
+		return flushLifeJob(c, o, e)
 	}
 	r := feishu.Recipient{IDType: e.ReceiveIDType, ID: e.ReceiveID}
 	req, err := c.Messages.NewCreateRequest(r, msg, e.UUID)

@@ -183,6 +183,8 @@ type Job struct {
 	Members []feishu.Recipient
 	// Spooled is the spool entry a flushed job came from.
 	Spooled *SpoolRef
+	// Life is set for a reply, an update by key and a recall (life.go).
+	Life *Life
 }
 
 // SpoolRef names a spooled message that a job sends again.

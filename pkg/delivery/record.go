@@ -36,7 +36,7 @@ func (s *Spooler) Before(*Job) error { return nil }
 // After spools a failed message when the failure is transient or an
 // interrupt, and says where it went.
 func (s *Spooler) After(j *Job, res *Result, err error) string {
-	if err == nil {
+	if err == nil || j.Mode == ModeRecall {
 		return ""
 	}
 	if k := feishu.Classify(err); k != feishu.KindTransient && k != feishu.KindInterrupted {
@@ -52,6 +52,9 @@ func (s *Spooler) After(j *Job, res *Result, err error) string {
 	} else {
 		e.Mode, e.AppID, e.BaseURL = spool.ModeApp, s.AppID, s.BaseURL
 		e.ReceiveIDType, e.ReceiveID = j.Recipient.IDType, j.Recipient.ID
+	}
+	if j.Life != nil {
+		j.Life.spoolFields(j, e)
 	}
 	p, werr := s.Spool.Put(e)
 	if werr != nil {

@@ -78,6 +78,13 @@ type Entry struct {
 	Content       json.RawMessage `json:"content"`
 	// UUID is the de-duplication key, the same on every attempt.
 	UUID string `json:"uuid,omitempty"`
+	// Kind is "update" for a card sent under an update key (UpdateKey),
+	// flushed as an update of the remembered message, or "reply" for a
+	// reply to ParentID (in its thread when InThread); empty for a send.
+	Kind      string `json:"kind,omitempty"`
+	UpdateKey string `json:"update_key,omitempty"`
+	ParentID  string `json:"parent_id,omitempty"`
+	InThread  bool   `json:"in_thread,omitempty"`
 	// MaybeDelivered marks a webhook post that may have landed: a webhook has
 	// no uuid, so it is sent again only when asked to. A webhook entry (or an
 	// app entry without a uuid) written ahead of its first attempt must set
@@ -451,11 +458,23 @@ func (e *Entry) check() error {
 		if e.WebhookID != "" {
 			return errors.New("an app message with webhook fields")
 		}
-		if e.ReceiveIDType == "" || e.ReceiveID == "" {
-			return errors.New("an app message without a recipient")
-		}
-		if err := feishu.CheckReceiveID(e.ReceiveIDType, e.ReceiveID); err != nil {
-			return fmt.Errorf("recipient %s %+q: %v", e.ReceiveIDType, e.ReceiveID, err)
+		switch e.Kind {
+		case "reply":
+			if !strings.HasPrefix(e.ParentID, "om_") || !printable(e.ParentID, 128) || e.ReceiveID != "" {
+				return fmt.Errorf("a reply to %+q", e.ParentID)
+			}
+		case "", "update":
+			if e.ReceiveIDType == "" || e.ReceiveID == "" {
+				return errors.New("an app message without a recipient")
+			}
+			if err := feishu.CheckReceiveID(e.ReceiveIDType, e.ReceiveID); err != nil {
+				return fmt.Errorf("recipient %s %+q: %v", e.ReceiveIDType, e.ReceiveID, err)
+			}
+			if (e.Kind == "update") != (e.UpdateKey != "") || (e.Kind == "update" && e.MsgType != feishu.MsgTypeInteractive) {
+				return errors.New("an update without a key or card")
+			}
+		default:
+			return fmt.Errorf("unknown kind %+q", e.Kind)
 		}
 		if !printable(e.AppID, 64) || e.AppID == "" {
 			return fmt.Errorf("app id %+q", e.AppID)
@@ -464,7 +483,7 @@ func (e *Entry) check() error {
 			return fmt.Errorf("base URL %+q", e.BaseURL)
 		}
 	case ModeWebhook:
-		if e.ReceiveIDType != "" || e.ReceiveID != "" || e.AppID != "" || e.BaseURL != "" || e.UUID != "" {
+		if e.ReceiveIDType != "" || e.ReceiveID != "" || e.AppID != "" || e.BaseURL != "" || e.UUID != "" || e.Kind != "" {
 			return errors.New("a webhook message with app fields")
 		}
 		if !isHex(e.WebhookID, 12) {
@@ -489,7 +508,8 @@ func (e *Entry) check() error {
 }
 
 // checkContent accepts exactly the messages feishu-push sends: text as
-// {"text": "..."} and cards (interactive) as a JSON object.
+// {"text": "..."}, cards (interactive) as a JSON object, posts as a map of
+// locales, and images, files, audio and media by their key.
 func checkContent(msgType string, content json.RawMessage) error {
 	switch msgType {
 	case feishu.MsgTypeText:
@@ -508,6 +528,44 @@ func checkContent(msgType string, content json.RawMessage) error {
 		var card map[string]json.RawMessage
 		if err := json.Unmarshal(content, &card); err != nil || len(card) == 0 {
 			return errors.New("a card that is not a JSON object")
+		}
+	case feishu.MsgTypePost:
+		var locales map[string]json.RawMessage
+		if err := json.Unmarshal(content, &locales); err != nil || len(locales) == 0 {
+			return errors.New("a post whose content is not a map of locales")
+		}
+		for loc, p := range locales {
+			var post map[string]json.RawMessage
+			if loc != feishu.LocaleZhCN && loc != feishu.LocaleEnUS && loc != feishu.LocaleJaJP || json.Unmarshal(p, &post) != nil || post == nil {
+				return fmt.Errorf("a post with locale %+q", loc)
+			}
+		}
+	case feishu.MsgTypeImage, feishu.MsgTypeFile, feishu.MsgTypeAudio, feishu.MsgTypeMedia:
+		// {"image_key": "img_…"} or {"file_key": "file_…"}, a video's
+		// cover image aside.
+		dec := json.NewDecoder(bytes.NewReader(content))
+		dec.DisallowUnknownFields()
+		var k struct {
+			ImageKey string `json:"image_key"`
+			FileKey  string `json:"file_key"`
+		}
+		if err := dec.Decode(&k); err != nil || dec.More() {
+			return fmt.Errorf("a %s message whose content is not {\"image_key\"} or {\"file_key\"}", msgType)
+		}
+		var ok bool
+		switch msgType {
+		case feishu.MsgTypeImage:
+			ok = k.ImageKey != "" && k.FileKey == ""
+		case feishu.MsgTypeMedia:
+			ok = k.FileKey != ""
+		default:
+			ok = k.FileKey != "" && k.ImageKey == ""
+		}
+		if !ok {
+			return fmt.Errorf("a %s message without its key", msgType)
+		}
+		if !printable(k.ImageKey, 128) || !printable(k.FileKey, 128) {
+			return fmt.Errorf("a %s message with a bad key", msgType)
 		}
 	default:
 		return fmt.Errorf("message type %+q, which feishu-push never sends", msgType)
