@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -44,7 +46,9 @@ func newListenCmd(f *Factory, runF func(context.Context, *ListenOptions) error) 
 		Long: `Receive events and card callbacks from Feishu and run a shell command for
 each, with the event JSON on stdin and FEISHU_EVENT_TYPE, FEISHU_EVENT_ID
 (and the app's settings) in its environment. An event no --on matches
-(all of them, without --on) is printed as one JSON line on stdout.
+(all of them, without --on) is printed as one JSON line on stdout. A config
+profile can hold the handlers under on: (a mapping TYPE: COMMAND, or a list
+of TYPE=COMMAND); --on adds to them and replaces a type the profile has.
 
 HTTP callback mode (the default) serves the request URL set in the Feishu
 console on --addr and --path: it answers the url_verification challenge,
@@ -85,7 +89,7 @@ never logged and handlers do not inherit them.
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to serve HTTP callbacks on")
 	fl.StringVar(&opts.Path, "path", "/", "path of the request URL")
 	fl.BoolVar(&opts.LongConnection, "long-connection", false, "receive over Feishu's WebSocket long connection instead of HTTP (needs the app id and secret)")
-	fl.StringArrayVar(&opts.On, "on", nil, "TYPE=COMMAND: run COMMAND with /bin/sh -c for events of TYPE (or *); repeatable")
+	fl.StringArrayVar(&opts.On, "on", nil, "TYPE=COMMAND: run COMMAND with /bin/sh -c for events of TYPE (or *); repeatable, adds to the profile's on:")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the event journal (env FEISHU_PUSH_STATE_DIR; default ~/.local/state/feishu-push/listen)")
 	fl.IntVar(&opts.Workers, "workers", 4, "handlers running at once")
 	fl.DurationVar(&opts.HandlerTimeout, "handler-timeout", 5*time.Minute, "kill a handler running longer")
@@ -104,18 +108,13 @@ never logged and handlers do not inherit them.
 func runListen(ctx context.Context, opts *ListenOptions) error {
 	f := opts.f
 	env := f.Getenv
-	var handlers []listen.Handler
-	seen := map[string]bool{}
-	for _, s := range opts.On {
-		h, err := listen.ParseHandler(s)
-		if err != nil {
-			return &UsageError{Err: err}
-		}
-		if seen[h.Type] {
-			return usageErrorf("--on %s given twice", h.Type)
-		}
-		seen[h.Type] = true
-		handlers = append(handlers, h)
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	handlers, err := listenHandlers(s.On, s.OnFrom, opts.On)
+	if err != nil {
+		return err
 	}
 	if opts.Workers < 1 || opts.MaxAttempts < 1 || opts.HandlerTimeout <= 0 || opts.CardTimeout <= 0 || opts.RetryBackoff <= 0 || opts.MaxSkew <= 0 {
 		return usageErrorf("--workers, --max-attempts, --handler-timeout, --card-timeout, --retry-backoff and --max-skew must be positive")
@@ -125,10 +124,6 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	token, err := listenSecret(opts.VerificationToken, opts.VerificationTokenFile, "--verification-token-file", "FEISHU_VERIFICATION_TOKEN", env)
-	if err != nil {
-		return err
-	}
-	s, err := f.Settings()
 	if err != nil {
 		return err
 	}
@@ -198,6 +193,48 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	return nil
+}
+
+// listenHandlers are the profile's handlers (on, from where) with the
+// --on flags added: a flag's type replaces the profile's handler of that
+// type. A type given twice at one level is an error.
+func listenHandlers(profile []string, from string, flags []string) ([]listen.Handler, error) {
+	parse := func(list []string, where string) ([]listen.Handler, error) {
+		var hs []listen.Handler
+		seen := map[string]bool{}
+		for _, s := range list {
+			h, err := listen.ParseHandler(s)
+			if err != nil {
+				if where != "--on" {
+					return nil, usageErrorf("%s: %s", where, strings.TrimPrefix(err.Error(), "--on "))
+				}
+				return nil, &UsageError{Err: err}
+			}
+			if seen[h.Type] {
+				return nil, usageErrorf("%s: %s given twice", where, h.Type)
+			}
+			seen[h.Type] = true
+			hs = append(hs, h)
+		}
+		return hs, nil
+	}
+	base, err := parse(profile, from)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := parse(flags, "--on")
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range extra {
+		i := slices.IndexFunc(base, func(b listen.Handler) bool { return b.Type == h.Type })
+		if i >= 0 {
+			base[i] = h
+		} else {
+			base = append(base, h)
+		}
+	}
+	return base, nil
 }
 
 // runLongConnection receives events over the WebSocket long connection.
