@@ -64,9 +64,10 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/... | tee bin/gobench.txt
 	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md
 
-## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
+## screenshot: redraw docs/dashboard*.png with headless Chromium (the browser tests)
 screenshot:
 	UPDATE_DOCS=1 $(GO) test -count=1 -run TestInboxInBrowser ./pkg/inbox
+	UPDATE_DOCS=1 $(GO) test -count=1 -run TestDashboardScreenshots ./pkg/cli
 
 ## man: man pages from the command tree, into man/
 man:
