@@ -91,9 +91,10 @@ bench: build
 	$(GO) run ./cmd/feishu-push-bench -bin $(BIN) -gobench bin/gobench.txt -out BENCHMARKS.md \
 		-recipients $(BENCH_RECIPIENTS) -pairs $(BENCH_PAIRS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE) -baseline-label '$(BENCH_BASELINE_LABEL)')
 
-## screenshot: redraw docs/dashboard.png with headless Chromium (the browser test)
+## screenshot: redraw docs/dashboard*.png with headless Chromium (the browser tests)
 screenshot:
 	UPDATE_DOCS=1 $(GO) test -count=1 -run TestInboxInBrowser ./pkg/inbox
+	UPDATE_DOCS=1 $(GO) test -count=1 -run TestDashboardScreenshots ./pkg/cli
 
 ## man: man pages from the command tree, into man/
 man:

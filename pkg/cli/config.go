@@ -72,6 +72,16 @@ func decodeProfile(path string, n *yaml.Node) (profileValues, error) {
 				return nil, fmt.Errorf("config %s: line %d: %s: want a list of strings", path, v.Line, k.Value)
 			}
 			out[k.Value] = value{list: list}
+		case st.pairs && v.Kind == yaml.MappingNode:
+			var list []string
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				pk, pv := v.Content[j], v.Content[j+1]
+				if pv.Kind != yaml.ScalarNode || pv.Value == "" {
+					return nil, fmt.Errorf("config %s: line %d: %s: %s: want a command", path, pv.Line, k.Value, pk.Value)
+				}
+				list = append(list, pk.Value+"="+pv.Value)
+			}
+			out[k.Value] = value{list: list}
 		case st.kind == kList && v.Kind == yaml.ScalarNode:
 			out[k.Value] = value{list: []string{v.Value}}
 		case v.Kind == yaml.ScalarNode:

@@ -2,14 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
@@ -51,24 +54,158 @@ func findTag(v any, tag string) map[string]any {
 	return nil
 }
 
+// chartSpecRows reads a native chart element's chart_spec back as
+// series -> category -> value, with the categories in order, following the
+// spec's own field names (one series field, or a "common" spec whose
+// series each bind their own data).
+func chartSpecRows(t *testing.T, el map[string]any) ([]string, map[string]map[string]float64) {
+	t.Helper()
+	spec, _ := el["chart_spec"].(map[string]any)
+	if spec == nil {
+		t.Fatalf("chart element without chart_spec: %v", el)
+	}
+	type bind struct {
+		data        int
+		x, y, group string
+	}
+	field := func(v any) string {
+		if l, ok := v.([]any); ok && len(l) > 0 {
+			v = l[0]
+		}
+		s, _ := v.(string)
+		return s
+	}
+	binds := []bind{{0, field(spec["xField"]), field(spec["yField"]), field(spec["seriesField"])}}
+	if spec["type"] == "pie" {
+		binds = []bind{{0, field(spec["categoryField"]), field(spec["valueField"]), ""}}
+	}
+	if spec["type"] == "common" {
+		binds = nil
+		for _, sr := range spec["series"].([]any) {
+			m := sr.(map[string]any)
+			idx, _ := m["dataIndex"].(float64)
+			binds = append(binds, bind{int(idx), field(m["xField"]), field(m["yField"]), field(m["seriesField"])})
+		}
+	}
+	var cats []string
+	seen := map[string]bool{}
+	series := map[string]map[string]float64{}
+	data := spec["data"].([]any)
+	for _, b := range binds {
+		for _, row := range data[b.data].(map[string]any)["values"].([]any) {
+			r := row.(map[string]any)
+			c, _ := r[b.x].(string)
+			name := ""
+			if b.group != "" {
+				name, _ = r[b.group].(string)
+			}
+			if !seen[c] {
+				seen[c] = true
+				cats = append(cats, c)
+			}
+			if series[name] == nil {
+				series[name] = map[string]float64{}
+			}
+			series[name][c], _ = r[b.y].(float64)
+		}
+	}
+	return cats, series
+}
+
+// checkNativeChart checks that a card holds a native chart element whose
+// chart_spec has exactly the categories and series given, and no image.
+func checkNativeChart(t *testing.T, c map[string]any, cats []string, series map[string][]float64) {
+	t.Helper()
+	if dig(c, "schema") != "2.0" {
+		t.Fatalf("want a 2.0 card, have %v", c)
+	}
+	el := findTag(c, "chart")
+	if el == nil || findTag(c, "img") != nil {
+		t.Fatalf("want a chart element and no img: %v", c)
+	}
+	gotCats, got := chartSpecRows(t, el)
+	if strings.Join(gotCats, "|") != strings.Join(cats, "|") {
+		t.Errorf("chart_spec categories %q, want %q", gotCats, cats)
+	}
+	if len(got) != len(series) {
+		t.Errorf("chart_spec series %v, want %v", got, series)
+	}
+	for name, vals := range series {
+		for i, x := range cats {
+			if v, ok := got[name][x]; !ok || v != vals[i] {
+				t.Errorf("chart_spec %q at %s = %v (present %v), want %v", name, x, v, ok, vals[i])
+			}
+		}
+	}
+}
+
+// checkPNG decodes a chart PNG: 1200x600 with something drawn on it.
+func checkPNG(t *testing.T, what string, b []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	r := img.Bounds()
+	if r.Dx() != 1200 || r.Dy() != 600 {
+		t.Errorf("%s: %dx%d, want 1200x600", what, r.Dx(), r.Dy())
+	}
+	bg := img.At(0, 0)
+	inked := 0
+	for y := r.Min.Y; y < r.Max.Y; y += 3 {
+		for x := r.Min.X; x < r.Max.X; x += 3 {
+			if img.At(x, y) != bg {
+				inked++
+			}
+		}
+	}
+	if inked < 1000 {
+		t.Errorf("%s: only %d drawn pixels in a sample of %d", what, inked, r.Dx()*r.Dy()/9)
+	}
+}
+
+var (
+	salesDays   = []string{"11-15", "11-16", "11-17", "11-18", "11-19", "11-20", "11-21"}
+	salesSeries = map[string][]float64{
+		"销售额": {110200, 118400, 121000, 109800, 125300, 122000, 128430.5},
+		"目标":  {120000, 120000, 120000, 120000, 120000, 120000, 120000},
+	}
+)
+
+// storesChart is stores.csv's --chart-x 门店 --chart-y 销售额 read with the
+// CSV package: the categories and the one series.
+func storesChart(t *testing.T) ([]string, map[string][]float64) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(mustRead(t, dashExamples+"stores.csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cats []string
+	var vals []float64
+	for _, r := range rows[1:] {
+		v, err := strconv.ParseFloat(r[2], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cats, vals = append(cats, r[0]), append(vals, v)
+	}
+	return cats, map[string][]float64{"销售额": vals}
+}
+
 func TestDashboardFromJSON(t *testing.T) {
 	e := newEnv(t)
 	chartOut := filepath.Join(e.Dir, "chart.png")
 	r := e.Run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
 		"--data", dashExamples+"sales.json", "--as-of", "2026-11-21 18:00", "--tz", "Asia/Shanghai", "--chart-out", chartOut)
 	r.Expect(t, 0)
-	imgs := e.Srv.Images()
-	if len(imgs) != 1 || imgs[0].Width != 1200 || imgs[0].Height != 600 {
-		t.Fatalf("uploaded %+v", imgs)
-	}
-	// The upload and the send share one token.
-	if n := e.Srv.CountRequests(feishutest.EndpointToken); n != 1 {
-		t.Errorf("%d token requests, want 1", n)
+	// A 2.0 card carries Feishu's own chart: nothing is uploaded.
+	if imgs := e.Srv.Images(); len(imgs) != 0 {
+		t.Fatalf("uploaded %d images for a native chart", len(imgs))
 	}
 	c := lastCard(t, e.Srv)
-	img := findTag(c, "img")
-	if img == nil || img["img_key"] != imgs[0].Key || dig(img, "alt", "content") != "近 7 日销售额" {
-		t.Errorf("card image %v, uploaded key %s", img, imgs[0].Key)
+	checkNativeChart(t, c, salesDays, salesSeries)
+	if el := findTag(c, "chart"); el["color_theme"] == nil || el["aspect_ratio"] == nil {
+		t.Errorf("chart element lacks color_theme or aspect_ratio: %v", el)
 	}
 	if dig(c, "header", "template") != "green" {
 		t.Errorf("header colour %v", dig(c, "header", "template"))
@@ -83,25 +220,71 @@ func TestDashboardFromJSON(t *testing.T) {
 			t.Errorf("card lacks %q", want)
 		}
 	}
+	// --chart-out saves the PNG even though the card does not need it.
 	b, err := os.ReadFile(chartOut)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err := png.DecodeConfig(bytes.NewReader(b)); err != nil || cfg.Width != 1200 || !bytes.Equal(b, imgs[0].Data) {
-		t.Errorf("--chart-out: %v %+v", err, cfg)
+	checkPNG(t, "--chart-out", b)
+}
+
+func TestDashboardChartImage(t *testing.T) {
+	e := newEnv(t)
+	chartOut := filepath.Join(e.Dir, "chart.png")
+	r := e.Run("", "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
+		"--data", dashExamples+"sales.json", "--chart-image", "--chart-out", chartOut)
+	r.Expect(t, 0)
+	imgs := e.Srv.Images()
+	if len(imgs) != 1 {
+		t.Fatalf("uploaded %d images, want the chart", len(imgs))
+	}
+	checkPNG(t, "uploaded chart", imgs[0].Data)
+	// The upload and the send share one token.
+	if n := e.Srv.CountRequests(feishutest.EndpointToken); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+	c := lastCard(t, e.Srv)
+	img := findTag(c, "img")
+	if dig(c, "schema") != "2.0" || findTag(c, "chart") != nil || img == nil || img["img_key"] != imgs[0].Key || dig(img, "alt", "content") != "近 7 日销售额" {
+		t.Errorf("card image %v, uploaded key %s", img, imgs[0].Key)
+	}
+	if b, err := os.ReadFile(chartOut); err != nil || !bytes.Equal(b, imgs[0].Data) {
+		t.Errorf("--chart-out differs from the upload: %v", err)
 	}
 }
 
-func TestDashboardFromCSVStdin(t *testing.T) {
+func TestDashboardFromCSV(t *testing.T) {
+	cats, series := storesChart(t)
+	chartArgs := []string{"--kpi", "销售额=销售额:sum", "--kpi", "订单数=订单数:sum", "--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额"}
+	// 2.0 by app and by webhook: the native chart, no upload.
+	for _, mode := range []string{"app", "webhook"} {
+		e := newEnv(t)
+		args := append([]string{"push-dashboard", "--title", "门店销售", "--url", "https://bi.example.com/stores",
+			"--data", dashExamples + "stores.csv"}, chartArgs...)
+		if mode == "webhook" {
+			e.Webhook()
+			delete(e.Vars, "FEISHU_APP_SECRET")
+		} else {
+			args = append(args, "--to", "oc_sales")
+		}
+		r := e.Run("", args...)
+		r.Expect(t, 0)
+		if r.ErrOut != "" || len(e.Srv.Images()) != 0 || e.Srv.Messages()[0].Mode != mode {
+			t.Errorf("%s: stderr %q, %d uploads, mode %s", mode, r.ErrOut, len(e.Srv.Images()), e.Srv.Messages()[0].Mode)
+		}
+		checkNativeChart(t, lastCard(t, e.Srv), cats, series)
+	}
+	// 1.0 from stdin: the PNG, uploaded.
 	e := newEnv(t)
-	r := e.Run(mustRead(t, dashExamples+"stores.csv"), "push-dashboard", "--to", "oc_sales", "--title", "门店销售",
-		"--url", "https://bi.example.com/stores", "--data", "-", "--kpi", "销售额=销售额:sum", "--kpi", "订单数=订单数:sum",
-		"--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额", "--max-rows", "5", "--card-version", "1")
+	r := e.Run(mustRead(t, dashExamples+"stores.csv"), append([]string{"push-dashboard", "--to", "oc_sales", "--title", "门店销售",
+		"--url", "https://bi.example.com/stores", "--data", "-", "--max-rows", "5", "--card-version", "1"}, chartArgs...)...)
 	r.Expect(t, 0)
 	c := lastCard(t, e.Srv)
-	if _, v2 := c["schema"]; v2 || findTag(c, "img") == nil || len(e.Srv.Images()) != 1 {
-		t.Errorf("want a 1.0 card with the chart: %v", c)
+	imgs := e.Srv.Images()
+	if _, v2 := c["schema"]; v2 || len(imgs) != 1 || findTag(c, "img") == nil || findTag(c, "img")["img_key"] != imgs[0].Key {
+		t.Fatalf("want a 1.0 card with the uploaded chart: %v", c)
 	}
+	checkPNG(t, "1.0 chart", imgs[0].Data)
 	raw, _ := json.Marshal(c)
 	for _, want := range []string{"330,161.30", "4,474", "显示前 5 行，共 20 行"} {
 		if !strings.Contains(string(raw), want) {
@@ -113,17 +296,25 @@ func TestDashboardFromCSVStdin(t *testing.T) {
 func TestDashboardWebhook(t *testing.T) {
 	e := newEnv(t).Webhook()
 	delete(e.Vars, "FEISHU_APP_SECRET")
+	// The native chart needs no upload: a webhook sends it.
 	r := e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
+	r.Expect(t, 0)
+	if r.ErrOut != "" || len(e.Srv.Images()) != 0 {
+		t.Errorf("stderr %q, uploads %d", r.ErrOut, len(e.Srv.Images()))
+	}
+	checkNativeChart(t, lastCard(t, e.Srv), salesDays, salesSeries)
+	// An image chart cannot be uploaded by a webhook alone.
+	r = e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json", "--chart-image")
 	r.Expect(t, 0)
 	if !strings.Contains(r.ErrOut, "warning: chart left out: a webhook cannot upload images") || len(e.Srv.Images()) != 0 {
 		t.Errorf("stderr %q, uploads %d", r.ErrOut, len(e.Srv.Images()))
 	}
-	if findTag(lastCard(t, e.Srv), "img") != nil {
+	if c := lastCard(t, e.Srv); findTag(c, "img") != nil || findTag(c, "chart") != nil {
 		t.Error("a chart without an uploaded image")
 	}
 	// With app credentials as well, the app uploads and the webhook posts.
 	e.Vars["FEISHU_APP_SECRET"] = testAppSecret
-	r = e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json")
+	r = e.Run("", "push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--data", dashExamples+"sales.json", "--card-version", "1")
 	r.Expect(t, 0)
 	msgs := e.Srv.Messages()
 	img := findTag(lastCard(t, e.Srv), "img")
@@ -134,11 +325,17 @@ func TestDashboardWebhook(t *testing.T) {
 
 func TestDashboardDryRun(t *testing.T) {
 	e := newEnv(t)
-	r := e.Run("", "--dry-run", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json")
+	r := e.Run("", "--dry-run", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json", "--chart-image")
 	r.Expect(t, 0)
 	reqs := lines(r.Out)
 	if len(reqs) != 2 || !strings.Contains(reqs[0], "/open-apis/im/v1/images") || !strings.Contains(reqs[0], `"image_type":"message"`) ||
-		!strings.Contains(reqs[1], placeholderImageKey) {
+		!strings.Contains(reqs[1], delivery.PlaceholderImageKey) {
+		t.Errorf("dry run:\n%s", r.Out)
+	}
+	// The native chart: one request, the card with its chart_spec.
+	r = e.Run("", "--dry-run", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json")
+	r.Expect(t, 0)
+	if reqs := lines(r.Out); len(reqs) != 1 || !strings.Contains(reqs[0], `chart_spec`) {
 		t.Errorf("dry run:\n%s", r.Out)
 	}
 	if len(e.Srv.Requests()) != 0 {
@@ -201,6 +398,7 @@ func TestDashboardBadInput(t *testing.T) {
 		{[]string{"--data", textCol, "--card-version", "3"}, "--card-version 3: want 1 or 2"},
 		{[]string{"--data", textCol, "--chart-out", filepath.Join(e.Dir, "c.png")}, "--chart-out: the data has no chart"},
 		{[]string{"--data", textCol, "--color", "pink"}, `--color "pink"`},
+		{[]string{"--data", dashExamples + "sales.json", "--chart-out", filepath.Join(e.Dir, "no", "dir", "c.png")}, "--chart-out " + filepath.Join(e.Dir, "no", "dir", "c.png") + ": no such file or directory"},
 		{[]string{"--data", filepath.Join(e.Dir, "missing.csv")}, "no such file or directory"},
 	} {
 		r := e.Run("", append(base, tc.args...)...)
@@ -219,7 +417,7 @@ func TestDashboardCustomTemplate(t *testing.T) {
 "elements":[{{range $i, $row := .KPIRows}}{{range $j, $k := $row}}{{if or $i $j}},{{end}}{"tag":"markdown","content":"{{$k.Label}}: {{$k.Value}} {{$k.Arrow}}{{$k.Change}}"}{{end}}{{end}}]}`)
 	e.Run("", "push-dashboard", "--to", "oc_a", "--title", "t", "--url", "https://x.example", "--data", dashExamples+"sales.json", "--template", tmpl).Expect(t, 0)
 	c := lastCard(t, e.Srv)
-	if dig(c, "elements", 0, "content") != "销售额: ¥128,430.50 ↑5.3%" || len(e.Srv.Images()) != 1 {
+	if dig(c, "elements", 0, "content") != "销售额: ¥128,430.50 ↑5.3%" || len(e.Srv.Images()) != 0 {
 		t.Errorf("card %v", c)
 	}
 	bad := e.File("bad.tmpl", "{\n\"a\": \"{{.Nope}}\"}")

@@ -118,7 +118,7 @@ func (f *Factory) stateDir(s *Settings) (string, error) {
 	if h := f.Getenv("HOME"); h != "" {
 		return filepath.Join(h, ".local", "state", "feishu-push"), nil
 	}
-	return "", usageErrorf("--update-key needs a state directory: --state-dir or FEISHU_PUSH_STATE_DIR (no HOME)")
+	return "", usageErrorf("no state directory: give --state-dir or FEISHU_PUSH_STATE_DIR (there is no HOME to default to)")
 }
 
 // close releases what the run holds: the update-key state's lock.

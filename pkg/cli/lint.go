@@ -127,7 +127,7 @@ func (o *LintOptions) cardOf(file string) ([]byte, error) {
 	switch {
 	case strings.HasSuffix(file, ".tmpl"):
 		return o.renderTemplate(file, b)
-	case strings.HasSuffix(file, ".csv") || (strings.HasSuffix(file, ".json") && isDashboardData(b)):
+	case strings.HasSuffix(file, ".csv") || (strings.HasSuffix(file, ".json") && isDashboardData(b) && !card.LooksLikeCard(b)):
 		data, err := dashboard.Parse(name, dashboard.Format(file, b), b)
 		if err != nil {
 			return nil, err
@@ -193,8 +193,10 @@ func sampleView(d *dashboard.Data) *dashboard.View {
 	v := dashboard.NewView(d, dashboard.Options{Title: "lint", URL: "https://example.com", ButtonText: defaultButtonText,
 		MaxRows: 10, Decimals: -1, Content: "**summary**"})
 	v.Note = "数据时间 2026-01-01 00:00 (UTC)"
-	if d.Chart != nil {
-		v.Chart = &dashboard.ChartView{ImageKey: placeholderImageKey, Alt: "chart"}
+	// The native chart for 2.0 templates, and an image key as well for
+	// templates (1.0, or custom) that place the chart as an image.
+	if v.Chart != nil {
+		v.Chart.ImageKey = dashboard.PlaceholderImageKey
 	}
 	return v
 }

@@ -83,7 +83,9 @@ func TestPreviewEveryExample(t *testing.T) {
 		"dashboard": {"push-dashboard", "--title", "每日销售看板", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/sales.json"},
 		"stores": {"push-dashboard", "--title", "门店", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/stores.csv",
 			"--kpi", "销售额=销售额:sum", "--chart", "bar", "--chart-x", "门店", "--chart-y", "销售额"},
-		"summary": {"push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--content-file", "../../examples/dashboard/summary.md"},
+		"image":    {"push-dashboard", "--title", "每日销售看板", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/sales.json", "--chart-image"},
+		"image-v1": {"push-dashboard", "--title", "每日销售看板", "--url", "https://bi.example.com", "--data", "../../examples/dashboard/sales.json", "--card-version", "1"},
+		"summary":  {"push-dashboard", "--title", "看板", "--url", "https://bi.example.com", "--content-file", "../../examples/dashboard/summary.md"},
 	} {
 		out := filepath.Join(e.Dir, name+".html")
 		r := e.Run("", append([]string{"preview", "-o", out}, args...)...)
@@ -97,11 +99,15 @@ func TestPreviewEveryExample(t *testing.T) {
 			t.Errorf("%s: page %.300s", name, page)
 		}
 		if strings.HasPrefix(name, "dashboard") || name == "stores" {
-			if !strings.Contains(page, `src="data:image/png;base64,`) {
-				t.Errorf("%s: chart not embedded", name)
+			// The native chart, drawn inline from its chart_spec.
+			if !strings.Contains(page, `<svg xmlns="http://www.w3.org/2000/svg" class="vchart"`) {
+				t.Errorf("%s: chart not drawn", name)
 			}
 		}
-		if strings.Contains(page, "http://") || strings.Contains(page, "<script src") || strings.Contains(page, "<link") {
+		if strings.HasPrefix(name, "image") && !strings.Contains(page, `src="data:image/png;base64,`) {
+			t.Errorf("%s: chart image not embedded", name)
+		}
+		if strings.Contains(strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, ""), "http://") || strings.Contains(page, "<script src") || strings.Contains(page, "<link") {
 			t.Errorf("%s: the page is not self-contained", name)
 		}
 	}
@@ -120,5 +126,25 @@ func TestPreviewEveryExample(t *testing.T) {
 	r.Expect(t, 0)
 	if !strings.Contains(r.Out, "send-text → oc_a, ou_b") {
 		t.Errorf("preview header: %.400s", r.Out)
+	}
+}
+
+// TestLintI18nCardIsNotDashboardData: a 1.0 card whose content is only in
+// i18n_elements (with the word "table" in it) is linted as a card,
+// not read as dashboard data; dashboard data is still the dashboard card.
+func TestLintI18nCardIsNotDashboardData(t *testing.T) {
+	e := newEnv(t)
+	c := e.File("i18n.json", `{"config":{"wide_screen_mode":true},
+"i18n_header":{"zh_cn":{"title":{"tag":"plain_text","content":"周报"}}},
+"i18n_elements":{"zh_cn":[{"tag":"markdown","content":"table"}]}}`)
+	r := e.Run("", "lint", "--json", c)
+	r.Expect(t, 0)
+	if strings.Contains(r.Out, "dashboard") || strings.Contains(r.Out, `"rule":"input"`) {
+		t.Errorf("lint read the card as dashboard data: %s", r.Out)
+	}
+	r = e.Run("", "lint", "--json", "../../examples/dashboard/sales.json")
+	r.Expect(t, 0)
+	if !strings.Contains(r.Out, `"findings":[]`) {
+		t.Errorf("dashboard data: %s", r.Out)
 	}
 }

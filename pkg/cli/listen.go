@@ -5,7 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,7 +23,6 @@ type ListenOptions struct {
 	Path                  string
 	LongConnection        bool
 	On                    []string
-	StateDir              string
 	Workers               int
 	HandlerTimeout        time.Duration
 	CardTimeout           time.Duration
@@ -44,7 +44,9 @@ func newListenCmd(f *Factory, runF func(context.Context, *ListenOptions) error) 
 		Long: `Receive events and card callbacks from Feishu and run a shell command for
 each, with the event JSON on stdin and FEISHU_EVENT_TYPE, FEISHU_EVENT_ID
 (and the app's settings) in its environment. An event no --on matches
-(all of them, without --on) is printed as one JSON line on stdout.
+(all of them, without --on) is printed as one JSON line on stdout. A config
+profile can hold the handlers under on: (a mapping TYPE: COMMAND, or a list
+of TYPE=COMMAND); --on adds to them and replaces a type the profile has.
 
 HTTP callback mode (the default) serves the request URL set in the Feishu
 console on --addr and --path: it answers the url_verification challenge,
@@ -85,8 +87,7 @@ never logged and handlers do not inherit them.
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to serve HTTP callbacks on")
 	fl.StringVar(&opts.Path, "path", "/", "path of the request URL")
 	fl.BoolVar(&opts.LongConnection, "long-connection", false, "receive over Feishu's WebSocket long connection instead of HTTP (needs the app id and secret)")
-	fl.StringArrayVar(&opts.On, "on", nil, "TYPE=COMMAND: run COMMAND with /bin/sh -c for events of TYPE (or *); repeatable")
-	fl.StringVar(&opts.StateDir, "state-dir", "", "directory of the event journal (env FEISHU_PUSH_STATE_DIR; default ~/.local/state/feishu-push/listen)")
+	fl.StringArrayVar(&opts.On, "on", nil, "TYPE=COMMAND: run COMMAND with /bin/sh -c for events of TYPE (or *); repeatable, adds to the profile's on:")
 	fl.IntVar(&opts.Workers, "workers", 4, "handlers running at once")
 	fl.DurationVar(&opts.HandlerTimeout, "handler-timeout", 5*time.Minute, "kill a handler running longer")
 	fl.DurationVar(&opts.CardTimeout, "card-timeout", 2500*time.Millisecond, "kill a card.action.trigger handler running longer (Feishu waits 3s)")
@@ -104,18 +105,13 @@ never logged and handlers do not inherit them.
 func runListen(ctx context.Context, opts *ListenOptions) error {
 	f := opts.f
 	env := f.Getenv
-	var handlers []listen.Handler
-	seen := map[string]bool{}
-	for _, s := range opts.On {
-		h, err := listen.ParseHandler(s)
-		if err != nil {
-			return &UsageError{Err: err}
-		}
-		if seen[h.Type] {
-			return usageErrorf("--on %s given twice", h.Type)
-		}
-		seen[h.Type] = true
-		handlers = append(handlers, h)
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	handlers, err := listenHandlers(s.On, s.OnFrom, opts.On)
+	if err != nil {
+		return err
 	}
 	if opts.Workers < 1 || opts.MaxAttempts < 1 || opts.HandlerTimeout <= 0 || opts.CardTimeout <= 0 || opts.RetryBackoff <= 0 || opts.MaxSkew <= 0 {
 		return usageErrorf("--workers, --max-attempts, --handler-timeout, --card-timeout, --retry-backoff and --max-skew must be positive")
@@ -128,20 +124,11 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := f.Settings()
+	// The journal shares the state directory (--state-dir) with the
+	// update-key state; its file is its own.
+	stateDir, err := f.stateDir(s)
 	if err != nil {
 		return err
-	}
-	stateDir := first(opts.StateDir, env("FEISHU_PUSH_STATE_DIR"))
-	if stateDir == "" {
-		base := env("XDG_STATE_HOME")
-		if base == "" {
-			if env("HOME") == "" {
-				return usageErrorf("--state-dir is required (no HOME)")
-			}
-			base = filepath.Join(env("HOME"), ".local", "state")
-		}
-		stateDir = filepath.Join(base, "feishu-push", "listen")
 	}
 	var handlerEnv []string
 	for k, v := range map[string]string{"FEISHU_APP_ID": s.AppID, "FEISHU_APP_SECRET": s.AppSecret, "FEISHU_BASE_URL": s.BaseURL} {
@@ -198,6 +185,48 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	return nil
+}
+
+// listenHandlers are the profile's handlers (on, from where) with the
+// --on flags added: a flag's type replaces the profile's handler of that
+// type. A type given twice at one level is an error.
+func listenHandlers(profile []string, from string, flags []string) ([]listen.Handler, error) {
+	parse := func(list []string, where string) ([]listen.Handler, error) {
+		var hs []listen.Handler
+		seen := map[string]bool{}
+		for _, s := range list {
+			h, err := listen.ParseHandler(s)
+			if err != nil {
+				if where != "--on" {
+					return nil, usageErrorf("%s: %s", where, strings.TrimPrefix(err.Error(), "--on "))
+				}
+				return nil, &UsageError{Err: err}
+			}
+			if seen[h.Type] {
+				return nil, usageErrorf("%s: %s given twice", where, h.Type)
+			}
+			seen[h.Type] = true
+			hs = append(hs, h)
+		}
+		return hs, nil
+	}
+	base, err := parse(profile, from)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := parse(flags, "--on")
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range extra {
+		i := slices.IndexFunc(base, func(b listen.Handler) bool { return b.Type == h.Type })
+		if i >= 0 {
+			base[i] = h
+		} else {
+			base = append(base, h)
+		}
+	}
+	return base, nil
 }
 
 // runLongConnection receives events over the WebSocket long connection.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feishu-push/feishu-push/pkg/card"
-	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/dashboard"
 	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
@@ -40,16 +38,13 @@ type PushDashboardOptions struct {
 	AsOf        string
 	TZ          string
 	CardVersion int
+	ChartImage  bool
 	ChartOut    string
 	Template    string
 }
 
 // defaultButtonText is the dashboard button's label: "view details".
 const defaultButtonText = "查看详情"
-
-// placeholderImageKey stands for the chart's image_key until it is
-// uploaded.
-const placeholderImageKey = delivery.PlaceholderImageKey
 
 func newPushDashboardCmd(f *Factory, preview *previewOptions) *cobra.Command {
 	opts := &PushDashboardOptions{f: f}
@@ -61,22 +56,27 @@ func newPushDashboardCmd(f *Factory, preview *previewOptions) *cobra.Command {
 
   --data F.csv      a header row and rows (psql --csv, mysql -B | tr '\t' ,);
                     --kpi "Label=COLUMN:sum|avg|max|min|last" derives headline
-                    numbers, --chart bar|line --chart-x COL --chart-y COL[,COL]
-                    a chart
+                    numbers, --chart line|bar|area|pie --chart-x COL
+                    --chart-y COL[,COL] a chart
   --data F.json     {"kpis":[{"label","value","unit","previous"|"delta",
                     "higher_is_better"}], "table":{"columns","rows"},
-                    "chart":{"type","x","series":[{"name","values"}]}}
+                    "chart":{"type","title","x","series":[{"name","values",
+                    "axis"}],"unit"}}
 
 The card (JSON 2.0 unless --card-version 1) has the title, coloured green or red
 by the first KPI's change (--color overrides), the KPIs with their change, the
 table (--max-rows, trimmed further to fit Feishu's size limits, with a note),
-the chart as an image, the data time (--as-of, --tz) and a button to --url.
+the chart, the data time (--as-of, --tz) and a button to --url.
 Without --data it is the title, the --content summary and the button.
 
-The chart is drawn in process and uploaded through the app
-(POST /open-apis/im/v1/images). A webhook cannot upload: with app credentials
-configured as well they are used for the upload; otherwise the chart is left
-out with a warning. --template renders your own card from the same data; the
+On a 2.0 card the chart is Feishu's own chart element (a VChart chart_spec):
+interactive, following the client's theme, and needing no upload, so a
+webhook sends it too. A 1.0 card, or --chart-image, gets a PNG instead,
+drawn in process and uploaded through the app (POST /open-apis/im/v1/images).
+A webhook cannot upload: with app credentials configured as well they are
+used for the upload; otherwise the image chart is left out with a warning.
+--chart-out FILE.png saves the PNG in either case. --template renders your
+own card from the same data; the
 built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 `,
 		Example: `  feishu-push push-dashboard --to oc_xxx --title "每日销售看板" --url https://bi.example.com/sales \
@@ -101,7 +101,7 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 	fl.StringVar(&opts.DataFile, "data", "", "`FILE` of CSV or JSON data, - for stdin")
 	fl.StringVar(&opts.DataFormat, "data-format", "", "`csv|json` (default: from the file name, then the content)")
 	fl.StringArrayVar(&opts.KPIs, "kpi", nil, "KPI from a column: `LABEL=COLUMN:FUNC`, FUNC sum|avg|max|min|last; repeatable")
-	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: `bar|line`")
+	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: `TYPE`, line, bar, area or pie")
 	fl.StringVar(&opts.ChartX, "chart-x", "", "`COLUMN` of the chart's categories")
 	fl.StringVar(&opts.ChartY, "chart-y", "", "`COLUMNS` of the chart's values, comma-separated")
 	fl.IntVar(&opts.MaxRows, "max-rows", 10, "most table rows shown, `N`")
@@ -109,7 +109,8 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 	fl.StringVar(&opts.AsOf, "as-of", "", "data `TIME`, \"2006-01-02 15:04\" or RFC 3339 (default: now)")
 	fl.StringVar(&opts.TZ, "tz", "", "`ZONE` of the data time, e.g. Asia/Shanghai (default: local)")
 	fl.IntVar(&opts.CardVersion, "card-version", 2, "card JSON `VERSION`: 2, or 1 for clients older than 7.20")
-	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart PNG to this `FILE`")
+	fl.BoolVar(&opts.ChartImage, "chart-image", false, "send the chart as an uploaded PNG instead of Feishu's chart element (always so on a 1.0 card)")
+	fl.StringVar(&opts.ChartOut, "chart-out", "", "also save the chart as a PNG to this `FILE`")
 	fl.StringVar(&opts.Template, "template", "", "render the card with this template `FILE` instead of the built-in one")
 	return cmd
 }
@@ -157,10 +158,10 @@ func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
 		default:
 			view.Chart.ImageKey = key
 		}
-		if key != placeholderImageKey {
-			if plan, err = d.plan(run); err != nil {
-				return err
-			}
+		// The placeholder sized the card; the real key (or no chart) is
+		// what is sent.
+		if plan, err = d.plan(run); err != nil {
+			return err
 		}
 	}
 	return run.deliver(ctx, plan)
@@ -242,35 +243,26 @@ func (o *PushDashboardOptions) view() (*dashboard.View, []byte, error) {
 			return nil, nil, err
 		}
 	}
-	var png []byte
-	alt := ""
-	if data.Chart != nil {
-		if png, err = chart.PNG(data.Chart); err != nil {
-			return nil, nil, usageErrorf("--data %s: %v", displayName(o.DataFile), err)
-		}
-		alt = data.Chart.Title
-		if alt == "" {
-			names := make([]string, len(data.Chart.Series))
-			for i, s := range data.Chart.Series {
-				names[i] = s.Name
-			}
-			alt = strings.Join(names, "、")
-		}
-		if o.ChartOut != "" {
-			if err := os.WriteFile(o.ChartOut, png, 0o644); err != nil {
-				return nil, nil, usageErrorf("--chart-out %s: %v", o.ChartOut, unwrapPathError(err))
-			}
-		}
-	} else if o.ChartOut != "" {
-		return nil, nil, usageErrorf("--chart-out: the data has no chart")
+	mode := dashboard.ChartAuto
+	if o.ChartImage {
+		mode = dashboard.ChartImage
 	}
-	v := dashboard.NewView(data, dashboard.Options{
+	do := dashboard.Options{
 		Title: o.Title, URL: o.URL, ButtonText: strings.TrimSpace(o.ButtonText), Content: content, Color: strings.ToLower(o.Color),
-		MaxRows: o.MaxRows, Decimals: o.Decimals, AsOf: asOf, ImageAlt: alt,
-	})
-	if png != nil {
-		v.Chart = &dashboard.ChartView{ImageKey: placeholderImageKey, Alt: alt}
+		MaxRows: o.MaxRows, Decimals: o.Decimals, AsOf: asOf,
+		ChartMode: mode, CardVersion: o.CardVersion, ChartOut: o.ChartOut,
 	}
+	if _, err := dashboard.ResolveChartMode(mode, o.CardVersion); err != nil {
+		return nil, nil, usageErrorf("--card-version %d: %v", o.CardVersion, err)
+	}
+	png, err := dashboard.DrawChart(data, do)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "--chart-out") {
+			return nil, nil, &UsageError{Err: err}
+		}
+		return nil, nil, usageErrorf("--data %s: %v", displayName(o.DataFile), err)
+	}
+	v := dashboard.NewView(data, do)
 	return v, png, nil
 }
 

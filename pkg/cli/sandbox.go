@@ -261,6 +261,11 @@ func summarize(msgType string, content json.RawMessage) []string {
 			case "img":
 				add(fmt.Sprintf("(image %v)", t["img_key"]))
 				return
+			case "chart":
+				spec, _ := t["chart_spec"].(map[string]any)
+				title, _ := spec["title"].(map[string]any)
+				add(fmt.Sprintf("(chart %v: %v)", spec["type"], title["text"]))
+				return
 			}
 			for _, k := range []string{"text", "fields", "elements", "columns", "actions"} {
 				if c, ok := t[k]; ok {

@@ -39,6 +39,9 @@ type CardFlags struct {
 	Color       string
 	Buttons     []string
 	Note        string
+	// CardVersion is the JSON version of the card the flags build: 1
+	// (every client draws it; 0 is 1) or 2.
+	CardVersion int
 }
 
 func (c *CardFlags) any() bool {
@@ -55,7 +58,7 @@ func newSendCardCmd(f *Factory, preview *previewOptions, runF func(context.Conte
 
 The card comes from exactly one source:
   flags          --title, --content or --content-file, --color, --button
-                 "Label=URL" (repeatable), --note
+                 (repeatable), --note; JSON 1.0, or 2.0 with --card-version 2
   a JSON file    --card-file F (card JSON 1.0 or "schema":"2.0", sent as is)
   a template     --template F with --data F.json and/or --var key=value: card
                  JSON with {{...}} inside its strings, rendered with Go's
@@ -67,9 +70,17 @@ The card comes from exactly one source:
 Every card is checked before anything is sent: valid JSON, 1.0/2.0 structure,
 header colour, size within Feishu's limits (30 KB, or 20 KB by webhook).
 Colours: ` + strings.Join(card.Colors, ", ") + `.
+
+A --button is a link, "Label=URL", or a callback, 'Label=callback:{"k":"v"}':
+a click sends card.action.trigger with that value to the app's event
+listener (feishu-push listen --on card.action.trigger=CMD), whose answer can
+show a toast or replace the card. Callbacks need an app bot: a webhook's
+cards only open links.
 `,
 		Example: `  feishu-push send-card --to oc_xxx --title "Backup done" --color green \
       --content "**42 GB** in 3m12s" --button "Logs=https://ci.example/42"
+  feishu-push send-card --to oc_xxx --title "Disk 91%" --color red \
+      --button 'Ack=callback:{"action":"ack","alert":"disk"}' --button "Runbook=https://wiki.example/disk"
   feishu-push send-card --to oc_xxx --card-file examples/cards/v2.json
   feishu-push send-card --to oc_xxx --template examples/templates/alert.tmpl \
       --data examples/templates/alert.json --var env=prod
@@ -103,7 +114,8 @@ func addCardFlags(cmd *cobra.Command, c *CardFlags) {
 	fl.StringVar(&c.Content, "content", "", "card `TEXT`, in Feishu markdown")
 	fl.StringVar(&c.ContentFile, "content-file", "", "read the card text from this `FILE`, - for stdin")
 	fl.StringVar(&c.Color, "color", "", "header `COLOR`: "+strings.Join(card.Colors, ", "))
-	fl.StringArrayVar(&c.Buttons, "button", nil, "link button `LABEL=URL`; repeatable")
+	fl.StringArrayVar(&c.Buttons, "button", nil, "button `LABEL=URL` (a link; also LABEL=url:URL), or LABEL=callback:{JSON} (a click sends card.action.trigger with that value to the app's listener); repeatable")
+	fl.IntVar(&c.CardVersion, "card-version", 0, "JSON `VERSION` of the card the flags build: 1 (the default), or 2 for clients from 7.20")
 	fl.StringVar(&c.Note, "note", "", "small grey `NOTE` at the bottom")
 }
 
@@ -124,6 +136,9 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 	}
 	if (o.DataFile != "" || len(o.Vars) > 0) && o.Template == "" && o.TemplateID == "" {
 		return feishu.Message{}, usageErrorf("--data and --var go with --template or --template-id")
+	}
+	if o.CardVersion != 0 && !o.CardFlags.any() {
+		return feishu.Message{}, usageErrorf("--card-version goes with the --title/--content flags; a --card-file or --template says its own version")
 	}
 	if o.TemplateVersion != "" && o.TemplateID == "" {
 		return feishu.Message{}, usageErrorf("--template-version goes with --template-id")
@@ -180,18 +195,146 @@ func (c *CardFlags) message(f *Factory) (feishu.Message, error) {
 		content = string(b)
 	}
 	s := card.Simple{Title: c.Title, Color: c.Color, Content: content, Note: c.Note}
-	for _, b := range c.Buttons {
-		btn, err := card.ParseButton(b)
-		if err != nil {
-			return feishu.Message{}, usageErrorf("--button: %v", err)
-		}
-		s.Buttons = append(s.Buttons, btn)
+	if c.CardVersion == 0 {
+		c.CardVersion = 1
 	}
-	raw, err := s.JSON()
+	if c.CardVersion != 1 && c.CardVersion != 2 {
+		return feishu.Message{}, usageErrorf("--card-version %d: want 1 or 2", c.CardVersion)
+	}
+	var buttons []flagButton
+	for _, b := range c.Buttons {
+		btn, err := parseFlagButton(b)
+		if err != nil {
+			return feishu.Message{}, usageErrorf("--button %q: %v", b, err)
+		}
+		buttons = append(buttons, btn)
+	}
+	raw, err := flagCard(s, buttons, c.CardVersion)
 	if err != nil {
 		return feishu.Message{}, &UsageError{Err: err}
 	}
 	return validCard("card", raw)
+}
+
+// flagButton is one --button: a link (URL) or a callback (Value).
+type flagButton struct {
+	Label, URL string
+	Value      json.RawMessage
+}
+
+// parseFlagButton parses "LABEL=URL", "LABEL=url:URL" or
+// "LABEL=callback:{JSON object}". The label may not contain "=".
+func parseFlagButton(s string) (flagButton, error) {
+	label, target, ok := strings.Cut(s, "=")
+	label = strings.TrimSpace(label)
+	if !ok || label == "" {
+		return flagButton{}, errors.New("want Label=URL or Label=callback:{JSON}")
+	}
+	target = strings.TrimSpace(target)
+	if v, ok := strings.CutPrefix(target, "callback:"); ok {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(v), &obj); err != nil || obj == nil {
+			return flagButton{}, errors.New(`callback: want a JSON object as the value, e.g. Ack=callback:{"action":"ack"}`)
+		}
+		return flagButton{Label: label, Value: card.Compact([]byte(v))}, nil
+	}
+	target = strings.TrimPrefix(target, "url:")
+	if err := card.CheckURL(target); err != nil {
+		return flagButton{}, err
+	}
+	return flagButton{Label: label, URL: target}, nil
+}
+
+// flagCard builds the card of the flags: card.Simple's 1.0 card, with
+// callback buttons given their value; or the same card in JSON 2.0, where
+// a button's behaviors open its URL or send its value.
+func flagCard(s card.Simple, buttons []flagButton, version int) ([]byte, error) {
+	for _, b := range buttons {
+		// Simple draws the buttons' row; the callbacks get their value below.
+		s.Buttons = append(s.Buttons, card.Button{Label: b.Label, URL: b.URL, Type: "default"})
+	}
+	raw, err := s.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var c map[string]any
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	elements, _ := c["elements"].([]any)
+	var out []any
+	for _, e := range elements {
+		el, _ := e.(map[string]any)
+		switch {
+		case el["tag"] == "action":
+			actions, _ := el["actions"].([]any)
+			for i, a := range actions {
+				if btn := a.(map[string]any); buttons[i].Value != nil {
+					delete(btn, "url")
+					btn["value"] = buttons[i].Value
+				}
+			}
+			if version == 2 {
+				out = append(out, buttonRow(actions, buttons))
+				continue
+			}
+		case el["tag"] == "note" && version == 2:
+			// 2.0 has no note: small grey markdown says the same.
+			text := dig2(el, "elements", 0, "content")
+			el = map[string]any{"tag": "markdown", "content": "<font color='grey'>" + text + "</font>", "text_size": "notation"}
+		}
+		out = append(out, el)
+	}
+	if version == 1 {
+		c["elements"] = out
+	} else {
+		delete(c, "elements")
+		c["schema"] = "2.0"
+		c["config"] = map[string]any{"update_multi": true, "width_mode": "fill"}
+		c["body"] = map[string]any{"elements": out}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err = enc.Encode(c)
+	return b.Bytes(), err
+}
+
+// buttonRow is a 2.0 row of buttons: a column_set of auto-width columns,
+// each button with its behaviour.
+func buttonRow(actions []any, buttons []flagButton) map[string]any {
+	cols := make([]any, len(actions))
+	for i, a := range actions {
+		btn := a.(map[string]any)
+		delete(btn, "url")
+		delete(btn, "value")
+		if b := buttons[i]; b.Value != nil {
+			btn["behaviors"] = []any{map[string]any{"type": "callback", "value": b.Value}}
+		} else {
+			btn["behaviors"] = []any{map[string]any{"type": "open_url", "default_url": b.URL}}
+		}
+		cols[i] = map[string]any{"tag": "column", "width": "auto", "elements": []any{btn}}
+	}
+	return map[string]any{"tag": "column_set", "flex_mode": "flow", "horizontal_spacing": "8px", "columns": cols}
+}
+
+// dig2 returns the string at a path of map keys and list indexes, or "".
+func dig2(v any, path ...any) string {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return ""
+			}
+			v = l[k]
+		}
+	}
+	s, _ := v.(string)
+	return s
 }
 
 // validCard is the one road from card JSON to a card message: validated

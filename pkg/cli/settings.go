@@ -39,6 +39,9 @@ type setting struct {
 	// secret values never appear in errors or output.
 	secret bool
 	kind   kind
+	// pairs lets a kList config key also be a mapping, read as KEY=VALUE
+	// entries in order.
+	pairs bool
 	// alt is a setting consulted at the same level right after this one:
 	// the file holding a secret, or a shorthand for a URL. It is resolved
 	// with its primary, never alone.
@@ -157,6 +160,8 @@ var settings = []setting{
 	{flag: "state-dir", env: "FEISHU_PUSH_STATE_DIR", key: "state_dir", arg: "DIR",
 		help:  "directory of the --update-key state (default ~/.local/state/feishu-push); listen keeps its event journal here",
 		apply: func(s *Settings, v value) error { s.StateDir = v.text; return nil }},
+	{key: "on", kind: kList, pairs: true, help: "listen: handlers, TYPE: COMMAND (or a list of TYPE=COMMAND); --on adds to them and overrides a type",
+		apply: func(s *Settings, v value) error { s.On, s.OnFrom = v.list, v.from; return nil }},
 	{flag: "dry-run", kind: kBool, def: "false", help: "print the request(s) as JSON, secrets masked, and send nothing; needs no credentials",
 		apply: func(s *Settings, v value) error { s.DryRun = v.bool(); return nil }},
 	{flag: "json", kind: kBool, def: "false", help: "print the result as JSON on stdout",
@@ -222,6 +227,10 @@ type Settings struct {
 	Workers int
 	// DefaultTo are the profile's default recipients.
 	DefaultTo []string
+	// On are the profile's listen handlers, TYPE=COMMAND; OnFrom names
+	// where they came from.
+	On     []string
+	OnFrom string
 
 	// secrets are the values of the settings marked secret, for Mask.
 	secrets []string

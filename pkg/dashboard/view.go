@@ -142,10 +142,10 @@ type Options struct {
 	// ChartOut, when set, is a file DrawChart writes the chart PNG to,
 	// whatever the mode.
 	ChartOut string
-	// ImageKey and ImageAlt describe an uploaded chart image; ImageKey
-	// empty stands as PlaceholderImageKey until the upload. ImageAlt empty
-	// is the chart's title or its series names.
-	ImageKey, ImageAlt string
+	// ImageAlt describes the chart; empty is the chart's title or its
+	// series names. An image chart's key is PlaceholderImageKey until the
+	// caller uploads the PNG and sets View.Chart.ImageKey.
+	ImageAlt string
 }
 
 // NewView formats d for a card.
@@ -220,11 +220,7 @@ func chartView(c *vchart.Chart, o Options) *ChartView {
 		alt = ChartAlt(c)
 	}
 	if mode == ChartImage {
-		key := o.ImageKey
-		if key == "" {
-			key = PlaceholderImageKey
-		}
-		return &ChartView{ImageKey: key, Alt: alt}
+		return &ChartView{ImageKey: PlaceholderImageKey, Alt: alt}
 	}
 	el, err := vchart.NewElement(c)
 	if err != nil {
