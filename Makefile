@@ -21,17 +21,8 @@ FUZZ     := \
 	./pkg/larkws:FuzzFrame
 FUZZTIME ?= 3s
 
-.PHONY: all build install test unit visible fuzz lint corpus demo bench race screenshot man completions clean \
+.PHONY: all build install test unit fuzz lint corpus demo bench race screenshot man completions clean \
 	cross release-check release-snapshot image actionlint ci-release tools
-# Tests that skip where the machine lacks a tool (Chromium, systemd-analyze,
-# flock): `make test` runs them with -v so that a skip shows, with its reason.
-VISIBLE  := ./pkg/inbox:TestInboxInBrowser ./cmd/feishu-push:TestSystemdAnalyze ./cmd/feishu-push:TestCrontabAsCronRunsIt \
-            ./cmd/feishu-push:TestActionSteps
-comma    := ,
-empty    :=
-space    := $(empty) $(empty)
-VISIBLE_RE := ^($(subst $(space),|,$(foreach t,$(VISIBLE),$(lastword $(subst :, ,$(t))))))$$
-
 all: build
 
 # A static binary: no dynamic loader or libc to map at every start.
@@ -45,17 +36,15 @@ install:
 test: lint unit
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
+# unit runs every test with -v into bin/unit.log and shows each package's
+# result, every skipped test with its reason (a browser, systemd-analyze or
+# shellcheck missing), and the figures some tests report; on a failure, the
+# whole log. A skip never passes unseen.
 unit:
-	$(GO) test -count=1 -skip '$(VISIBLE_RE)' ./...
-	@$(MAKE) --no-print-directory visible
-
-## visible: the tests that may skip, each with its result (and why it skipped) on show
-visible:
-	@set -e; for t in $(VISIBLE); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		out=$$($(GO) test -count=1 -v -run "^$$name$$" $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
-		echo "$$out" | awk '/^--- /{print; next} /^ +[a-z_]+_test\.go:[0-9]+: /{ if (tolower($$0) ~ /skip|exposure|not linted/) print }'; \
-	done
+	@mkdir -p bin; rc=0; $(GO) test -count=1 -v ./... >bin/unit.log 2>&1 || rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat bin/unit.log; fi; \
+	awk '/^(ok|FAIL|\?) /{print; next} /--- SKIP/{print; skip=1; next} skip && /^ +[^ ]+_test\.go:[0-9]+: /{print; skip=0; next} {skip=0} /^ +[a-z_]+_test\.go:[0-9]+: .*(exposure|not linted)/{print}' bin/unit.log; \
+	exit $$rc
 
 ## fuzz: FUZZTIME=60s make fuzz for a longer run
 fuzz:

@@ -7,46 +7,21 @@ import (
 	"image/png"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
-
-// browser finds a Chromium or Chrome binary, $CHROMIUM first.
-func browser() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // chromiumRun runs headless Chromium on url with extra flags and returns
 // its stdout.
 func chromiumRun(t *testing.T, bin, url string, extra ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
-		"--virtual-time-budget=8000"}, extra...)
-	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, errOut.String())
-	}
-	return out.Bytes()
+	return browser.Run(t, bin, url, extra...)
 }
 
 // screenshot takes a w x h screenshot of url, checks it, and with
@@ -90,10 +65,7 @@ func storeNames(t *testing.T) []string {
 // README's pictures (docs/dashboard-*.png, saved with UPDATE_DOCS=1). It
 // skips where no Chromium is installed.
 func TestDashboardScreenshots(t *testing.T) {
-	bin := browser()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	dir := t.TempDir()
 	fake := feishutest.New()
 	srv := httptest.NewServer(inbox.New(fake))

@@ -6,14 +6,13 @@ import (
 	"image/png"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/chart"
 	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
@@ -21,34 +20,10 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
-// chromium finds a Chromium or Chrome binary, $CHROMIUM first.
-func chromium() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // headless runs Chromium on url with extra flags and returns its stdout.
 func headless(t *testing.T, bin, url string, extra ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
-		"--virtual-time-budget=8000"}, extra...)
-	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, errOut.String())
-	}
-	return out.Bytes()
+	return browser.Run(t, bin, url, extra...)
 }
 
 func send(t *testing.T, base string, args ...string) {
@@ -65,13 +40,7 @@ func send(t *testing.T, base string, args ...string) {
 // it draws: the header colour, the title, the button's link, table cells and
 // that uploaded images load. It skips where no Chromium is installed.
 func TestInboxInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" && os.Getenv("REQUIRE_BROWSER") != "" {
-		t.Fatal("REQUIRE_BROWSER is set (.ci/run installed Chromium) but no Chromium was found: the browser test cannot be skipped here")
-	}
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	fake := feishutest.New()
 	srv := httptest.NewServer(inbox.New(fake))
 	defer srv.Close()

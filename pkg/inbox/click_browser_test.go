@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
+
 	"github.com/rs/zerolog"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
@@ -21,10 +23,7 @@ import (
 // a toast and a new card, which the page then draws. The card renderer
 // draws a callback button with its value in data-callback.
 func TestInboxCallbackClickInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	const key = "browser-encrypt-key"
 	l, err := listen.New(listen.Config{
 		Decoder:  listen.Decoder{EncryptKey: key},

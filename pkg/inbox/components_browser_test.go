@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/card"
 	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
@@ -85,10 +86,7 @@ func sendEnv(t *testing.T, env map[string]string, args ...string) {
 // its own drawing: no placeholder, no chart fallback, every image loaded.
 // UPDATE_DOCS=1 writes the screenshot to docs/inbox-components.png.
 func TestEveryComponentInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	fake := feishutest.New(feishutest.WithAnyWebhook(""))
 	srv := httptest.NewServer(inbox.New(fake))
 	defer srv.Close()

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
@@ -247,10 +248,7 @@ func TestInboxMessageKinds(t *testing.T) {
 // the page shows them all and the images load. With $FP_SCREENSHOT it
 // saves a screenshot there. It skips where no Chromium is installed.
 func TestInboxMessageKindsInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	fake := feishutest.New()
 	srv := httptest.NewServer(inbox.New(fake))
 	defer srv.Close()

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
@@ -188,10 +189,7 @@ func TestInboxPostLocales(t *testing.T) {
 // open, and what was in view stays where it was. The header lines name each sender. It skips where no Chromium is
 // installed; with $FP_SCREENSHOT it saves a screenshot of the result there.
 func TestInboxLiveUpdatesInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	fake := feishutest.New(feishutest.WithAnyWebhook(""))
 	h := inbox.New(fake)
 	mux := http.NewServeMux()

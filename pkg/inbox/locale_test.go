@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
 	"github.com/feishu-push/feishu-push/pkg/render"
@@ -149,10 +150,7 @@ func TestInboxPageSecurity(t *testing.T) {
 // switch in headless Chromium: the page redraws the multilingual cards in
 // English, keeps the others, and offers the languages the messages carry.
 func TestInboxLanguageSwitchInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
-	}
+	bin := browser.Find(t)
 	h := inbox.New(feishutest.New(feishutest.WithAnyWebhook("")))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
