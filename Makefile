@@ -43,7 +43,7 @@ test: lint unit
 unit:
 	@mkdir -p bin; rc=0; $(GO) test -count=1 -v ./... >bin/unit.log 2>&1 || rc=$$?; \
 	if [ $$rc -ne 0 ]; then cat bin/unit.log; fi; \
-	awk '/^(ok|FAIL|\?) /{print; next} /--- SKIP/{print; skip=1; next} skip && /^ +[^ ]+_test\.go:[0-9]+: /{print; skip=0; next} {skip=0} /^ +[a-z_]+_test\.go:[0-9]+: .*(exposure|not linted)/{print}' bin/unit.log; \
+	awk '/^(ok|FAIL|\?) /{print; next} /^=== /{why=""} /^ +[^ ]+\.go:[0-9]+: /{why=$$0} /--- SKIP/{print; if (why != "") print why; why=""; next} /^ +[a-z_]+_test\.go:[0-9]+: .*(exposure|not linted)/{print}' bin/unit.log; \
 	exit $$rc
 
 ## fuzz: FUZZTIME=60s make fuzz for a longer run
