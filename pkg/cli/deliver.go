@@ -66,7 +66,7 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 	r.aud, err = delivery.ResolveAudience(delivery.Selection{
 		To: o.To, ToFile: o.ToFile, Batch: o.Batch, UUID: o.UUID, Defaults: s.DefaultTo,
 		Webhook: s.HasWebhook(), WebhookFlag: s.WebhookFrom == "--webhook", HasApp: s.HasApp(),
-		DryRun: s.DryRun, Preview: o.preview != nil, Read: f.readInput,
+		DryRun: s.DryRun, Preview: o.preview != nil, Read: f.readRaw,
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,17 @@ type Factory struct {
 	// ran is set when a command's run function starts; an error before
 	// that came from cobra's own flag or argument checks.
 	ran bool
+	// ctx is the running command's context: reads of files and stdin end
+	// when it is cancelled (SIGINT, SIGTERM).
+	ctx context.Context
+}
+
+// context returns the running command's context.
+func (f *Factory) context() context.Context {
+	if f.ctx == nil {
+		return context.Background()
+	}
+	return f.ctx
 }
 
 // NewFactory returns a Factory reading the environment through getenv.
@@ -95,7 +106,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var ie *feishu.InterruptedError
-		if cause := context.Cause(ctx); errors.As(cause, &ie) {
+		if cause := context.Cause(ctx); errors.As(cause, &ie) && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w: %v", cause, err)
 		}
 	}
@@ -141,6 +152,7 @@ func oneLine(msg string) string {
 func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		f.ran = true
+		f.ctx = cmd.Context()
 		return fn(cmd, args)
 	}
 }
