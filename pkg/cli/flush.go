@@ -58,6 +58,9 @@ func runFlush(ctx context.Context, opts *FlushOptions) error {
 	engine := &delivery.Engine{Client: f.client(s), Command: "flush", Workers: 1,
 		Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.stderr()}}
 	if s.MetricsFile != "" {
+		if err := checkStatePath(s.MetricsFile); err != nil {
+			return usageErrorf("--metrics-file %s: %v", s.MetricsFile, unwrapPathError(err))
+		}
 		f.metrics = &metricsRun{command: "flush", start: time.Now(), settings: s, engine: engine}
 	}
 	log, closeLog, err := openRunLog(s.LogFile, "flush")

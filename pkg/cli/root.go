@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -130,12 +132,45 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	return code
 }
 
-// mask hides the invocation's secrets in text, once they are known.
+// mask hides the invocation's secrets in text, once they are known, and
+// the secret parts of any URL in it (redactURLs), whatever flag or argument
+// the URL came from.
 func (f *Factory) mask(text string) string {
+	text = redactURLs(text)
 	if f.settings == nil {
 		return text
 	}
 	return f.settings.Mask(text)
+}
+
+var urlPattern = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>` + "`" + `]+`)
+
+// redactURLs replaces what may be a credential in every http(s) URL of
+// text with "****": a webhook token (anything after "/hook/"), a user and
+// password, and a query that names a token, secret, key or signature. An
+// API URL of Feishu stays readable.
+func redactURLs(text string) string {
+	return urlPattern.ReplaceAllStringFunc(text, func(s string) string {
+		if i := strings.Index(strings.ToLower(s), "/hook/"); i >= 0 {
+			return s[:i+len("/hook/")] + "****"
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			return s
+		}
+		changed := false
+		if u.User != nil {
+			u.User, changed = url.User("****"), true
+		}
+		if q := strings.ToLower(u.RawQuery); strings.Contains(q, "token") || strings.Contains(q, "secret") ||
+			strings.Contains(q, "key") || strings.Contains(q, "sign") || strings.Contains(q, "access") {
+			u.RawQuery, changed = "****", true
+		}
+		if !changed {
+			return s
+		}
+		return u.String()
+	})
 }
 
 // oneLine folds a multi-line message, such as cobra's suggestions, into one

@@ -85,17 +85,16 @@ var settings = []setting{
 			}
 			return setBaseURL(s, value{text: u, from: v.from})
 		}},
-	{flag: "webhook", env: "FEISHU_WEBHOOK_URL", key: "webhook", arg: "URL", secret: true,
-		help: "group custom-bot webhook URL; messages go through it unless --to is given with app credentials",
+	{flag: "webhook", env: "FEISHU_WEBHOOK_URL", key: "webhook", arg: "URL", secret: true, alt: "webhook-file",
+		help:  "group custom-bot webhook URL; visible in ps, prefer FEISHU_WEBHOOK_URL or --webhook-file; messages go through it unless --to is given with app credentials",
+		apply: setWebhook},
+	{flag: "webhook-file", env: "FEISHU_WEBHOOK_URL_FILE", key: "webhook_file", arg: "FILE", help: "read the webhook URL from this file",
 		apply: func(s *Settings, v value) error {
-			s.Webhook, s.WebhookFrom = strings.TrimSpace(v.text), v.from
-			if s.Webhook == "" {
-				return nil
+			u, err := readSecretFile(v)
+			if err != nil {
+				return err
 			}
-			if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
-				return usageErrorf("%s: webhook URL: %v", v.from, err)
-			}
-			return nil
+			return setWebhook(s, value{text: u, from: v.from + " " + v.text})
 		}},
 	{flag: "webhook-secret", env: "FEISHU_WEBHOOK_SECRET", key: "webhook_secret", arg: "SECRET", secret: true, help: "webhook signing secret",
 		apply: func(s *Settings, v value) error { s.WebhookSecret = v.text; return nil }},
@@ -384,13 +383,13 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		if err := from.apply(s, v); err != nil {
 			return nil, err
 		}
-		if st.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
+		if from.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
 			// An alert target is secret when it is a webhook URL, not a
 			// recipient.
 			s.secrets = append(s.secrets, secretPart(v.text))
 		}
 	}
-	s.secrets = append(s.secrets, s.AppSecret)
+	s.secrets = append(s.secrets, s.AppSecret, secretPart(s.Webhook))
 	return s, nil
 }
 
@@ -451,6 +450,19 @@ func lookup(chain []*setting, g globalFlags, env func(string) string, cfg profil
 		}
 	}
 	return value{}, nil, false
+}
+
+// setWebhook checks and stores the webhook URL. Its token is never shown:
+// an error names where the URL came from, not the URL.
+func setWebhook(s *Settings, v value) error {
+	s.Webhook, s.WebhookFrom = strings.TrimSpace(v.text), v.from
+	if s.Webhook == "" {
+		return nil
+	}
+	if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
+		return usageErrorf("%s: webhook URL: %v", v.from, err)
+	}
+	return nil
 }
 
 func setBaseURL(s *Settings, v value) error {
