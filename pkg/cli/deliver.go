@@ -176,9 +176,9 @@ func (f *Factory) client(s *Settings) *feishu.Client {
 		feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: s.Retries, BaseDelay: retryBaseDelay,
 			MaxDelay: 10 * time.Second, MaxWait: s.RetryMaxWait}),
 	}
-	if f.sleep != nil {
-		opts = append(opts, feishu.WithSleep(f.sleep))
-	}
+	// One budget for the run's waits between retries, shared by every
+	// message, each wait inside --deadline.
+	opts = append(opts, feishu.WithSleep((&delivery.RetryBudget{Total: s.RetryBudget, Wait: f.sleep}).Sleep))
 	opts = append(opts, feishu.WithRateLimiter(feishu.NewRateLimiter(s.Limits, feishu.WebhookLimits)))
 	switch {
 	case s.HasApp():

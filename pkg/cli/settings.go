@@ -119,6 +119,11 @@ var settings = []setting{
 			s.RetryMaxWait = v.duration()
 			return checked(validate.Duration("--retry-max-wait", s.RetryMaxWait, 0, validate.MaxRetryWait))
 		}},
+	{flag: "retry-budget", kind: kDuration, def: "5m0s", arg: "DURATION", help: "most time all messages of a run spend waiting between retries, together (0: bounded by --deadline only)",
+		apply: func(s *Settings, v value) error {
+			s.RetryBudget = v.duration()
+			return checked(validate.Duration("--retry-budget", s.RetryBudget, 0, validate.MaxRetryWait))
+		}},
 	{flag: "token-cache", env: "FEISHU_PUSH_TOKEN_CACHE", key: "token_cache", arg: "FILE", help: "keep tenant tokens in this file between runs",
 		apply: func(s *Settings, v value) error { s.TokenCache = v.text; return nil }},
 	{flag: "spool-dir", env: "FEISHU_PUSH_SPOOL_DIR", key: "spool_dir", arg: "DIR", help: "keep messages that could not be delivered here for flush",
@@ -208,8 +213,10 @@ type Settings struct {
 	JSON         bool
 	Retries      int
 	RetryMaxWait time.Duration
-	TokenCache   string
-	SpoolDir     string
+	// RetryBudget bounds the waits of all messages of a run together.
+	RetryBudget time.Duration
+	TokenCache  string
+	SpoolDir    string
 	// Notify is where failure alerts go: a recipient, "webhook", or a
 	// webhook URL; NotifySecret signs posts to such a URL.
 	Notify       string
