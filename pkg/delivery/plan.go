@@ -7,14 +7,16 @@
 //
 // Where things plug in:
 //   - A new kind of message (an image or file uploaded then sent, a
-//     rich-text post, an update in place, a reply) is a Mode: NewPlan
-//     prepares its request (validated before anything is sent), Engine.send
+//     rich-text post, an update in place, a reply) is a Mode: its planner
+//     returns a Plan whose Prepare builds job i on demand (checking what it
+//     can, the message itself, before returning the plan), Engine.send
 //     sends it, and DryRun and Preview need nothing new. An upload a message
 //     depends on goes through Sender.AttachImage, which each Sender answers
 //     its own way.
-//   - A write-ahead spool is a Recorder: Before puts the job on disk ahead
-//     of its first attempt, After removes it once accepted (or keeps it,
-//     as Spooler does now for transient failures).
+//   - The write-ahead spool is a WriteAhead Recorder (Spooler): Begin puts
+//     every job of the plan on disk before the first attempt, After removes
+//     each once accepted or keeps it for flush. Only app and webhook jobs of
+//     the types the spool keeps are written ahead (see spoolable).
 //   - A command builds a Selection, resolves it, plans and delivers; flush
 //     builds its plan from the spool and runs it through Engine.Flush.
 package delivery
