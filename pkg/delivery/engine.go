@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // Sender is what a run hands its plan to: the Engine sends it, DryRun
@@ -156,7 +157,7 @@ func (e *Engine) Deliver(ctx context.Context, p *Plan) error {
 	if rep.Err != nil {
 		// Nothing was sent: say so, and alert, since the message is not
 		// kept either.
-		if e.Notifier != nil && !Interrupted(ctx) {
+		if e.Notifier != nil && !Interrupted(ctx) && errors.Is(rep.Err, spool.ErrWrite) {
 			e.Notifier.Alert(ctx, e, p.Len(), []Failure{{To: "spool", Err: rep.Err}})
 		}
 		return rep.Err
@@ -201,7 +202,9 @@ func (e *Engine) Run(ctx context.Context, p *Plan) *Report {
 		end, err := wa.Begin(ctx, p)
 		if err != nil {
 			rep.Err = err
-			e.Log.Error().Str("error", err.Error()).Int("messages", n).Msg("spool write failed; nothing sent")
+			if errors.Is(err, spool.ErrWrite) {
+				e.Log.Error().Str("error", err.Error()).Int("messages", n).Msg("spool write failed; nothing sent")
+			}
 			return rep
 		}
 		defer end()

@@ -124,11 +124,21 @@ func (s *Spooler) After(j *Job, res *Result, err error) string {
 		}
 		return ""
 	}
+	notSent := errors.As(err, new(*NotSentError))
+	if notSent && j.Mode != ModeWebhook {
+		// Never attempted: the entry written ahead is right as it is, and
+		// an interrupted fan-out does not rewrite thousands of files.
+		res.Spooled = path
+		return "; spooled to " + path + " for `feishu-push flush`"
+	}
 	e, lerr := s.Spool.Load(path)
 	if lerr == nil {
 		e.Attempts += res.Attempts
 		e.LastError = err.Error()
-		neverSent := errors.As(err, new(*NotSentError)) || (res.Attempts <= 1 && feishu.NotDelivered(err))
+		// An app message is retried after failures that may have landed,
+		// so only a single attempt proven not to have landed counts; a
+		// webhook post is retried only after a failure that proves it.
+		neverSent := notSent || (feishu.NotDelivered(err) && (res.Attempts <= 1 || j.Mode == ModeWebhook))
 		if j.Mode == ModeWebhook {
 			// Without a uuid only a failure that proves the post never
 			// landed lets flush send it again by itself.
