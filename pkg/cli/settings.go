@@ -473,6 +473,10 @@ func setWebhook(s *Settings, v value) error {
 }
 
 func setBaseURL(s *Settings, v value) error {
+	if _, err := feishu.ParseWebhookURL(v.text); err == nil {
+		// Not printed: the URL carries the webhook's token.
+		return usageErrorf("%s: a webhook URL is not an API base URL; give it with FEISHU_WEBHOOK_URL or --webhook-file", v.from)
+	}
 	u, err := feishu.NormalizeBaseURL(v.text)
 	if err != nil {
 		if v.from == "--base-url" || v.from == "default" {
