@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
@@ -206,5 +209,78 @@ func TestSecretsStayOffTheCommandLineAndOutOfErrors(t *testing.T) {
 		if out := e.Run("", cmd, "--help").Out; strings.Contains(out, `--webhook "$`) || strings.Contains(out, "--webhook $") {
 			t.Errorf("%s --help puts the webhook URL on the command line", cmd)
 		}
+	}
+}
+
+// TestRetryBudgetIsSharedByTheRun: during an outage the waits between
+// retries of all messages of a run add up to at most --retry-budget, and
+// every message is spooled for flush.
+func TestRetryBudgetIsSharedByTheRun(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var waited time.Duration
+	e.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waited += d
+		mu.Unlock()
+		return ctx.Err()
+	}
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	e.Srv.Inject(feishutest.Fault{Endpoint: "messages", Status: 503, Times: 60})
+	r := e.Run("", "send-text", "--to", "oc_a,oc_b,oc_c,oc_d,oc_e", "--text", "x", "--retries", "50",
+		"--retry-max-wait", "1h", "--retry-budget", "3s")
+	r.Expect(t, ExitTransient)
+	if waited > 3*time.Second || waited == 0 {
+		t.Errorf("waited %v in all, want at most the 3s budget", waited)
+	}
+	if n := len(spoolFiles(t, dir)); n != 5 {
+		t.Errorf("spooled %d of 5", n)
+	}
+}
+
+// TestFlushWaitsForTheLockUntilASignal: a flush waiting on the spool's
+// lock (another flush holds it) ends on SIGINT with exit 130.
+func TestFlushWaitsForTheLockUntilASignal(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	unlock, err := (&spool.Spool{Dir: dir}).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	e.Ctx = ctx
+	time.AfterFunc(200*time.Millisecond, func() { cancel(&feishu.InterruptedError{Signal: "interrupt"}) })
+	r := e.Run("", "flush")
+	r.Expect(t, ExitInterrupted)
+}
+
+// TestFlushLeavesARunningBatchAlone: the messages of a run still sending
+// them (its batch lock held) are not flushed; once it ends, they are.
+func TestFlushLeavesARunningBatchAlone(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = dir
+	sp := &spool.Spool{Dir: dir}
+	b, err := sp.NewBatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Add(&spool.Entry{Command: "send-text", Mode: spool.ModeApp, AppID: "cli_test", BaseURL: e.Srv.URL,
+		ReceiveIDType: feishu.IDTypeChatID, ReceiveID: "oc_busy", MsgType: feishu.MsgTypeText,
+		Content: json.RawMessage(`{"text":"in flight"}`), UUID: "fp-busy"})
+	if err != nil || b.Commit() != nil {
+		t.Fatal(err)
+	}
+	e.Run("", "flush").Expect(t, 0)
+	if n := len(e.Srv.Messages()); n != 0 {
+		t.Fatalf("flush sent %d messages of a running batch", n)
+	}
+	b.Close()
+	e.Run("", "flush").Expect(t, 0)
+	if m := e.Srv.Messages(); len(m) != 1 || m[0].ReceiveID != "oc_busy" || len(spoolFiles(t, dir)) != 0 {
+		t.Errorf("sent %+v", m)
 	}
 }
