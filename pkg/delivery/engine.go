@@ -205,6 +205,11 @@ func (e *Engine) Run(ctx context.Context, p *Plan) *Report {
 			if errors.Is(err, spool.ErrWrite) {
 				e.Log.Error().Str("error", err.Error()).Int("messages", n).Msg("spool write failed; nothing sent")
 			}
+			// Every message of the run failed, none is kept.
+			rep.Stats.Failed = n
+			e.mu.Lock()
+			e.stats.Failed += n
+			e.mu.Unlock()
 			return rep
 		}
 		defer end()
