@@ -233,7 +233,7 @@ func (p *Plan) Job(i int) (Job, error) {
 
 // NewPlan checks msg for a and returns the plan that sends it, so that bad
 // input fails before anything is sent or any token fetched. One message
-// per recipient is built on demand (see Plan); the first is built here,
+// per recipient is built on demand (see Plan); the largest is built here,
 // which checks the message (size, card rules) and the uuid.
 func NewPlan(c *feishu.Client, a Audience, msg feishu.Message) (*Plan, error) {
 	p := &Plan{Audience: a, Msg: msg}
@@ -281,7 +281,16 @@ func NewPlan(c *feishu.Client, a Audience, msg feishu.Message) (*Plan, error) {
 			return Job{To: r.String(), Mode: ModeApp, Recipient: r, UUID: id, Msg: msg, Req: req}, nil
 		}
 		if n > 0 {
-			if _, err := p.Prepare(0); err != nil {
+			// The message is the same for every recipient; the request
+			// with the longest recipient is the largest, so it is the one
+			// checked against the size limits.
+			longest := 0
+			for i, r := range a.Recipients {
+				if len(r.ID)+len(r.IDType) > len(a.Recipients[longest].ID)+len(a.Recipients[longest].IDType) {
+					longest = i
+				}
+			}
+			if _, err := p.Prepare(longest); err != nil {
 				return nil, err
 			}
 		}
