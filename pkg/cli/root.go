@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
 	"regexp"
@@ -143,7 +142,7 @@ func (f *Factory) mask(text string) string {
 	return f.settings.Mask(text)
 }
 
-var urlPattern = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>` + "`" + `]+`)
+var urlPattern = regexp.MustCompile(`(?i)https?://[^\s"'<>` + "`" + `]+`)
 
 // redactURLs replaces what may be a credential in every http(s) URL of
 // text with "****": a webhook token (anything after "/hook/"), a user and
@@ -151,25 +150,30 @@ var urlPattern = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>` + "`" + `]+`)
 // API URL of Feishu stays readable.
 func redactURLs(text string) string {
 	return urlPattern.ReplaceAllStringFunc(text, func(s string) string {
+		// Punctuation that ends a sentence is not part of the URL.
+		tail := ""
+		for len(s) > 0 && strings.ContainsRune(".,;:)]}", rune(s[len(s)-1])) {
+			s, tail = s[:len(s)-1], s[len(s)-1:]+tail
+		}
 		if i := strings.Index(strings.ToLower(s), "/hook/"); i >= 0 {
-			return s[:i+len("/hook/")] + "****"
+			return s[:i+len("/hook/")] + "****" + tail
 		}
-		u, err := url.Parse(s)
-		if err != nil {
-			return s
+		scheme, rest, _ := strings.Cut(s, "://")
+		authority, path := rest, ""
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			authority, path = rest[:i], rest[i:]
 		}
-		changed := false
-		if u.User != nil {
-			u.User, changed = url.User("****"), true
+		if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+			authority = "****" + authority[i:]
 		}
-		if q := strings.ToLower(u.RawQuery); strings.Contains(q, "token") || strings.Contains(q, "secret") ||
-			strings.Contains(q, "key") || strings.Contains(q, "sign") || strings.Contains(q, "access") {
-			u.RawQuery, changed = "****", true
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			q := strings.ToLower(path[i+1:])
+			if strings.Contains(q, "token") || strings.Contains(q, "secret") || strings.Contains(q, "key") ||
+				strings.Contains(q, "sign") || strings.Contains(q, "access") {
+				path = path[:i+1] + "****"
+			}
 		}
-		if !changed {
-			return s
-		}
-		return u.String()
+		return scheme + "://" + authority + path + tail
 	})
 }
 
