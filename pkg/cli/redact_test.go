@@ -8,8 +8,8 @@ import (
 func TestRedactURLs(t *testing.T) {
 	for in, want := range map[string]string{
 		`unknown command "https://open.feishu.cn/open-apis/bot/v2/hook/abc-123" for "feishu-push"`: `unknown command "https://open.feishu.cn/open-apis/bot/v2/hook/****" for "feishu-push"`,
-		"base URL https://user:pw@example.com/x?access_token=zzz: bad":                                 "base URL https://****@example.com/x?****: bad",
-		"see https://open.feishu.cn/open-apis/im/v1/messages?receive_id_type=chat_id":                   "see https://open.feishu.cn/open-apis/im/v1/messages?receive_id_type=chat_id",
+		"base URL https://user:pw@example.com/x?access_token=zzz: bad":                             "base URL https://****@example.com/x?****: bad",
+		"see https://open.feishu.cn/open-apis/im/v1/messages?receive_id_type=chat_id":              "see https://open.feishu.cn/open-apis/im/v1/messages?receive_id_type=chat_id",
 		"no URL here": "no URL here",
 	} {
 		if got := redactURLs(in); got != want {
