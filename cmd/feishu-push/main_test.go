@@ -18,6 +18,7 @@ import (
 	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // Credentials of the scripts' fake Feishu, the test environment's; none
@@ -191,7 +192,7 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 
 // spooled DIR N requires N messages in the spool directory DIR.
 func cmdSpooled(ts *testscript.TestScript, neg bool, args []string) {
-	m, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.json"))
+	m, _ := (&spool.Spool{Dir: ts.MkAbs(args[0])}).List()
 	if strconv.Itoa(len(m)) != args[1] {
 		ts.Fatalf("%d messages spooled in %s, want %s", len(m), args[0], args[1])
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feishu-push/feishu-push/pkg/safefile"
 )
 
 // profileRef is the profile asked for, and where it was asked for.
@@ -110,7 +113,7 @@ func defaultConfigPath(getenv func(string) string) string {
 // loadProfile reads the config file and returns the selected profile. An
 // explicit path that does not exist is an error; the default path is
 // optional. warn receives the permission warning.
-func loadProfile(path string, explicit bool, ref profileRef, warn func(string)) (profileValues, error) {
+func loadProfile(ctx context.Context, path string, explicit bool, ref profileRef, warn func(string)) (profileValues, error) {
 	name := ref.name
 	if path == "" {
 		if name != "" {
@@ -118,8 +121,11 @@ func loadProfile(path string, explicit bool, ref profileRef, warn func(string)) 
 		}
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(ctx, path, safefile.MaxConfig)
 	if err != nil {
+		if !errors.As(err, new(*safefile.Error)) {
+			return nil, err // interrupted
+		}
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			if name != "" {
 				return nil, fmt.Errorf("%s %q given but there is no config file %s", ref.from, name, path)
@@ -173,6 +179,10 @@ func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var se *safefile.Error
+	if errors.As(err, &se) {
+		return se.Err
 	}
 	return err
 }

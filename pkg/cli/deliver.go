@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/safefile"
 	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
@@ -75,12 +79,15 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 		return nil, err
 	}
 	if o.preview == nil && !s.DryRun && s.MetricsFile != "" {
+		if err := checkStatePath(s.MetricsFile); err != nil {
+			return nil, usageErrorf("--metrics-file %s: %v", s.MetricsFile, unwrapPathError(err))
+		}
 		f.metrics = &metricsRun{command: command, start: time.Now(), settings: s}
 	}
 	r.aud, err = r.resolve(delivery.Selection{
 		To: o.To, ToFile: o.ToFile, Batch: o.Batch, UUID: o.UUID, Defaults: s.DefaultTo,
-		Webhook: s.HasWebhook(), WebhookFlag: s.WebhookFrom == "--webhook", HasApp: s.HasApp(),
-		DryRun: s.DryRun, Preview: o.preview != nil, Read: f.readInput,
+		Webhook: s.HasWebhook(), WebhookFlag: s.WebhookFrom == "--webhook" || strings.HasPrefix(s.WebhookFrom, "--webhook-file"), HasApp: s.HasApp(),
+		DryRun: s.DryRun, Preview: o.preview != nil, Read: f.readRaw,
 	})
 	if err != nil {
 		return nil, err
@@ -195,9 +202,9 @@ func (f *Factory) client(s *Settings) *feishu.Client {
 		feishu.WithRetryPolicy(feishu.RetryPolicy{Retries: s.Retries, BaseDelay: retryBaseDelay,
 			MaxDelay: 10 * time.Second, MaxWait: s.RetryMaxWait}),
 	}
-	if f.sleep != nil {
-		opts = append(opts, feishu.WithSleep(f.sleep))
-	}
+	// One budget for the run's waits between retries, shared by every
+	// message, each wait inside --deadline.
+	opts = append(opts, feishu.WithSleep((&delivery.RetryBudget{Total: s.RetryBudget, Wait: f.sleep}).Sleep))
 	opts = append(opts, feishu.WithRateLimiter(feishu.NewRateLimiter(s.Limits, feishu.WebhookLimits)))
 	switch {
 	case s.HasApp():
@@ -219,6 +226,18 @@ func writeJSON(w io.Writer, v any) error {
 	return delivery.WriteJSON(w, v)
 }
 
+// checkStatePath checks a file feishu-push writes on its own (log,
+// metrics): its directory is created (0700) when missing, and the path must
+// be a regular file or absent, ours, in a directory only we can write to
+// (safefile.CheckFile). /dev/null, a symlink or a planted file is refused,
+// never clobbered.
+func checkStatePath(path string) error {
+	if err := safefile.EnsureDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	return safefile.CheckFile(path)
+}
+
 // openRunLog opens the log file for appending, creating its directory
 // (0700) like every file feishu-push keeps, or returns a no-op logger when
 // path is empty. Every line carries the time and the command.
@@ -226,10 +245,15 @@ func openRunLog(path, command string) (zerolog.Logger, func(), error) {
 	if path == "" {
 		return zerolog.Nop(), func() {}, nil
 	}
-	if err := ensureDir(path); err != nil {
+	if err := checkStatePath(path); err != nil {
 		return zerolog.Nop(), nil, usageErrorf("--log-file %s: %v", path, unwrapPathError(err))
 	}
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o640)
+	if err == nil {
+		if err = safefile.CheckOpened(path, fh); err != nil {
+			fh.Close()
+		}
+	}
 	if err != nil {
 		return zerolog.Nop(), nil, usageErrorf("--log-file %s: %v", path, unwrapPathError(err))
 	}

@@ -1,18 +1,25 @@
 package cli
 
 import (
+	"errors"
+
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // Exit codes. They are documented in the README and in every command's help;
 // a caller should treat any other code as a failure.
 const (
-	ExitOK          = 0
-	ExitInternal    = 1
-	ExitUsage       = 2
-	ExitRejected    = 3
-	ExitAuth        = 4
-	ExitTransient   = 5
+	ExitOK        = 0
+	ExitInternal  = 1
+	ExitUsage     = 2
+	ExitRejected  = 3
+	ExitAuth      = 4
+	ExitTransient = 5
+	// ExitSpoolWrite: the write-ahead spool could not be written (full or
+	// read-only disk, refused directory), so nothing was sent and nothing
+	// is kept. Unlike 5 it is not "kept, flush will do it".
+	ExitSpoolWrite  = 6
 	ExitInterrupted = 130
 )
 
@@ -32,10 +39,15 @@ var exitCodes = map[feishu.Kind]int{
 }
 
 // ExitCode maps an error to the process exit code through its
-// classification. It is the only place that does so.
+// classification. It is the only place that does so. A failed spool write
+// (spool.ErrWrite) is an outcome of its own, ahead of the classification:
+// the message was neither sent nor kept.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	if errors.Is(err, spool.ErrWrite) {
+		return ExitSpoolWrite
 	}
 	return exitCodes[feishu.Classify(err)]
 }

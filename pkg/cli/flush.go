@@ -29,9 +29,14 @@ FEISHU_PUSH_SPOOL_DIR), oldest first, with the settings of this run.
 A message that is delivered is removed. One that still fails transiently is
 kept for the next flush. One that Feishu rejects for good is moved to dead/
 with the reason. App messages keep their uuid, so a message that had in fact
-landed is not delivered twice. A webhook post that may have landed (a webhook
-has no uuid) is kept as uncertain and sent again only with --resend-uncertain.
-A lock makes concurrent flushes take turns, so none sends a message twice.
+landed is not delivered twice within Feishu's de-duplication hour. A webhook
+post that may have landed (a webhook has no uuid), and an app message first
+tried too long ago for its uuid to protect it, are kept as uncertain and sent
+again only with --resend-uncertain. Messages of a run still sending them are
+left alone; a killed run's are sent. A lock makes concurrent flushes take
+turns, so none sends a message twice. Spool files feishu-push did not write
+(another owner, a loose mode, a bad checksum, a message type it never sends)
+are refused and moved to dead/.
 `,
 		Example: `  # in crontab, every 10 minutes:
   */10 * * * * pusher sh -c '. /etc/feishu-push.env && exec feishu-push flush --spool-dir /var/spool/feishu-push' >/dev/null`,
@@ -40,7 +45,7 @@ A lock makes concurrent flushes take turns, so none sends a message twice.
 			return runFlush(cmd.Context(), opts)
 		}),
 	}
-	cmd.Flags().BoolVar(&opts.ResendUncertain, "resend-uncertain", false, "also send webhook posts that may have landed already")
+	cmd.Flags().BoolVar(&opts.ResendUncertain, "resend-uncertain", false, "also send messages that may have landed already: webhook posts, and app messages past the uuid's de-duplication hour")
 	return cmd
 }
 
@@ -59,6 +64,9 @@ func runFlush(ctx context.Context, opts *FlushOptions) error {
 	engine := &delivery.Engine{Client: f.client(s), Command: "flush", Workers: 1,
 		Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.stderr()}}
 	if s.MetricsFile != "" {
+		if err := checkStatePath(s.MetricsFile); err != nil {
+			return usageErrorf("--metrics-file %s: %v", s.MetricsFile, unwrapPathError(err))
+		}
 		f.metrics = &metricsRun{command: "flush", start: time.Now(), settings: s, engine: engine}
 	}
 	log, closeLog, err := openRunLog(s.LogFile, "flush")

@@ -88,10 +88,11 @@ var exitMeaning = map[string]string{
 	"3":   "Feishu rejected the message (bot not in chat, user not visible, ...)",
 	"4":   "authentication failed: app id/secret, token, webhook signature or token",
 	"5":   "transient failure (network, timeout, HTTP 5xx, rate limit); retry later",
+	"6":   "the spool could not be written (disk full, read-only, refused dir); nothing sent, nothing kept",
 	"130": "interrupted",
 }
 
-const sendExitCodes = "0 1 2 3 4 5 130"
+const sendExitCodes = "0 1 2 3 4 5 6 130"
 
 // ExitCodesHelp renders the exit codes that apply to cmd, one a line, as
 // its help shows them; the man pages use it too.

@@ -1,46 +1,52 @@
 package cli
 
 import (
-	"bytes"
-	"io"
-	"os"
+	"errors"
 	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/feishu-push/feishu-push/pkg/safefile"
+	"github.com/feishu-push/feishu-push/pkg/validate"
 )
 
-// maxInput bounds what is read from a file or stdin: well above Feishu's
-// largest message (150 KB), small enough that a wrong file fails fast.
+// maxInput bounds what is read from a file: well above Feishu's largest
+// message (150 KB), small enough that a wrong file fails fast. Standard
+// input is bounded by safefile.MaxStdin.
 const maxInput = 1 << 20
 
 // readInput reads the file named by a flag, or stdin for "-", and checks
-// that it is UTF-8 text. Errors name the flag and the file.
+// that it is text (validate.Text: valid UTF-8, no NUL), the same rule as
+// for text given on the command line. Errors name the flag and the file.
 func (f *Factory) readInput(flag, path string) ([]byte, error) {
-	name := path
-	var r io.Reader
-	if path == "-" {
-		name = "stdin"
-		r = f.IO.In
-	} else {
-		fh, err := os.Open(path)
-		if err != nil {
-			return nil, usageErrorf("%s %s: %v", flag, path, unwrapPathError(err))
-		}
-		defer fh.Close()
-		if st, err := fh.Stat(); err == nil && st.IsDir() {
-			return nil, usageErrorf("%s %s: is a directory", flag, path)
-		}
-		r = fh
-	}
-	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	b, err := f.readRaw(flag, path)
 	if err != nil {
-		return nil, usageErrorf("%s %s: %v", flag, name, unwrapPathError(err))
+		return nil, err
 	}
-	if len(b) > maxInput {
-		return nil, usageErrorf("%s %s: larger than %d KB", flag, name, maxInput/1024)
+	if err := validate.Text(flag+" "+displayName(path), string(b)); err != nil {
+		return nil, usageErrorf("%v", err)
 	}
-	if bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
-		return nil, usageErrorf("%s %s: not UTF-8 text", flag, name)
+	return b, nil
+}
+
+// readRaw reads the file named by a flag, or stdin for "-", bounded in
+// size. The read ends when the command's context is cancelled, even while
+// stdin or a FIFO delivers nothing: a signal always ends the run.
+func (f *Factory) readRaw(flag, path string) ([]byte, error) {
+	ctx := f.context()
+	var (
+		b   []byte
+		err error
+	)
+	if path == "-" {
+		b, err = safefile.ReadAll(ctx, "stdin", f.IO.In, safefile.MaxStdin)
+	} else {
+		b, err = safefile.ReadFile(ctx, path, maxInput)
+	}
+	if err != nil {
+		if !errors.As(err, new(*safefile.Error)) {
+			return nil, err // interrupted: not bad input
+		}
+		return nil, usageErrorf("%s %s: %v", flag, displayName(path), unwrapPathError(err))
 	}
 	return b, nil
 }

@@ -133,7 +133,7 @@ func (o *LintOptions) cardOf(file string) ([]byte, error) {
 			return nil, err
 		}
 		v := sampleView(data)
-		return dashboard.Render("dashboard.v2.tmpl", dashboard.TemplateV2, v)
+		return renderDashboard(o.f.context(), "dashboard.v2.tmpl", dashboard.TemplateV2, v)
 	}
 	return b, nil
 }
@@ -150,7 +150,7 @@ func (o *LintOptions) renderTemplate(file string, src []byte) ([]byte, error) {
 	}
 	if dataFile == "" && len(o.Vars) == 0 {
 		sample := sampleView(sampleData())
-		if out, err := card.Render(name, src, sample); err == nil {
+		if out, err := card.RenderContext(o.f.context(), name, src, sample, card.DefaultBudget); err == nil {
 			return out, nil
 		}
 		return nil, fmt.Errorf("%s: no data to render it with: give --data or put %s.json beside it", name, strings.TrimSuffix(name, ".tmpl"))
@@ -160,7 +160,7 @@ func (o *LintOptions) renderTemplate(file string, src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return card.Render(name, src, data)
+	return card.RenderContext(o.f.context(), name, src, data, card.DefaultBudget)
 }
 
 func fileExists(p string) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/larkws"
 	"github.com/feishu-push/feishu-push/pkg/listen"
+	"github.com/feishu-push/feishu-push/pkg/safefile"
 )
 
 // ListenOptions are the options of the listen command.
@@ -129,6 +130,11 @@ func runListen(ctx context.Context, opts *ListenOptions) error {
 	stateDir, err := f.stateDir(s)
 	if err != nil {
 		return err
+	}
+	// The journal is ours or refused: a directory of the running user's
+	// that others cannot write to (created 0700 when missing).
+	if err := safefile.EnsureDir(stateDir); err != nil {
+		return usageErrorf("--state-dir %s: %v", stateDir, unwrapPathError(err))
 	}
 	var handlerEnv []string
 	for k, v := range map[string]string{"FEISHU_APP_ID": s.AppID, "FEISHU_APP_SECRET": s.AppSecret, "FEISHU_BASE_URL": s.BaseURL} {

@@ -29,6 +29,12 @@ func (f *Factory) writeMetrics(m *metricsRun, code int) {
 	r := metrics.Run{Job: first(s.Job, m.command), Command: m.command, Start: m.start, End: f.Now(),
 		OK: code == ExitOK, ExitCode: code, Sent: st.Sent, Failed: st.Failed, Spooled: st.Spooled}
 	warn := func(w string) { fmt.Fprintln(f.IO.ErrOut, "feishu-push: warning: "+w) }
+	for _, p := range []string{s.MetricsFile, s.MetricsFile + ".lock"} {
+		if err := checkStatePath(p); err != nil {
+			warn(fmt.Sprintf("metrics file %s not written: %v", p, unwrapPathError(err)))
+			return
+		}
+	}
 	if err := metrics.Write(s.MetricsFile, r, warn); err != nil {
 		warn(fmt.Sprintf("metrics file %s not written: %v", s.MetricsFile, unwrapPathError(err)))
 	}

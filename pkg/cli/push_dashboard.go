@@ -167,6 +167,29 @@ func runPushDashboard(ctx context.Context, opts *PushDashboardOptions) error {
 	return run.deliver(ctx, plan)
 }
 
+// renderDashboard is dashboard.Render under card.DefaultBudget, ending
+// when ctx is cancelled.
+func renderDashboard(ctx context.Context, name string, tmpl []byte, v *dashboard.View) ([]byte, error) {
+	out, err := card.RenderContext(ctx, name, tmpl, v, card.DefaultBudget)
+	if err != nil {
+		return nil, err
+	}
+	if err := card.Validate(out); err != nil {
+		return nil, fmt.Errorf("%s: rendered card: %v", name, err)
+	}
+	return card.Compact(out), nil
+}
+
+// templateError is a failed rendering: a signal that cut it short stays an
+// interrupt (exit 130); anything else, a template over its budget
+// (card.ErrBudget) included, is bad input (exit 2).
+func (f *Factory) templateError(err error) error {
+	if ctx := f.context(); ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return usageErrorf("--template %v", err)
+}
+
 // dashboardCard is a dashboard view and the template that draws it.
 type dashboardCard struct {
 	name string
@@ -176,9 +199,9 @@ type dashboardCard struct {
 
 // plan renders the card and prepares it for the run's audience.
 func (d *dashboardCard) plan(run *sendRun) (*delivery.Plan, error) {
-	out, err := dashboard.Render(d.name, d.tmpl, d.view)
+	out, err := renderDashboard(run.f.context(), d.name, d.tmpl, d.view)
 	if err != nil {
-		return nil, usageErrorf("--template %v", err)
+		return nil, run.f.templateError(err)
 	}
 	return run.plan(feishu.CardMessage(out))
 }

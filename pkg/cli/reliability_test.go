@@ -17,6 +17,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // noWait makes retries immediate.
@@ -141,7 +142,10 @@ func TestWebhookFaults(t *testing.T) {
 
 func spoolFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	m, err := (&spool.Spool{Dir: dir}).List()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +41,17 @@ type Factory struct {
 	// ran is set when a command's run function starts; an error before
 	// that came from cobra's own flag or argument checks.
 	ran bool
+	// ctx is the running command's context: reads of files and stdin end
+	// when it is cancelled (SIGINT, SIGTERM).
+	ctx context.Context
+}
+
+// context returns the running command's context.
+func (f *Factory) context() context.Context {
+	if f.ctx == nil {
+		return context.Background()
+	}
+	return f.ctx
 }
 
 // NewFactory returns a Factory reading the environment through getenv.
@@ -95,7 +107,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var ie *feishu.InterruptedError
-		if cause := context.Cause(ctx); errors.As(cause, &ie) {
+		if cause := context.Cause(ctx); errors.As(cause, &ie) && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w: %v", cause, err)
 		}
 	}
@@ -119,12 +131,50 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	return code
 }
 
-// mask hides the invocation's secrets in text, once they are known.
+// mask hides the invocation's secrets in text, once they are known, and
+// the secret parts of any URL in it (redactURLs), whatever flag or argument
+// the URL came from.
 func (f *Factory) mask(text string) string {
+	text = redactURLs(text)
 	if f.settings == nil {
 		return text
 	}
 	return f.settings.Mask(text)
+}
+
+var urlPattern = regexp.MustCompile(`(?i)https?://[^\s"'<>` + "`" + `]+`)
+
+// redactURLs replaces what may be a credential in every http(s) URL of
+// text with "****": a webhook token (anything after "/hook/"), a user and
+// password, and a query that names a token, secret, key or signature. An
+// API URL of Feishu stays readable.
+func redactURLs(text string) string {
+	return urlPattern.ReplaceAllStringFunc(text, func(s string) string {
+		// Punctuation that ends a sentence is not part of the URL.
+		tail := ""
+		for len(s) > 0 && strings.ContainsRune(".,;:)]}", rune(s[len(s)-1])) {
+			s, tail = s[:len(s)-1], s[len(s)-1:]+tail
+		}
+		if i := strings.Index(strings.ToLower(s), "/hook/"); i >= 0 {
+			return s[:i+len("/hook/")] + "****" + tail
+		}
+		scheme, rest, _ := strings.Cut(s, "://")
+		authority, path := rest, ""
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			authority, path = rest[:i], rest[i:]
+		}
+		if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+			authority = "****" + authority[i:]
+		}
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			q := strings.ToLower(path[i+1:])
+			if strings.Contains(q, "token") || strings.Contains(q, "secret") || strings.Contains(q, "key") ||
+				strings.Contains(q, "sign") || strings.Contains(q, "access") {
+				path = path[:i+1] + "****"
+			}
+		}
+		return scheme + "://" + authority + path + tail
+	})
 }
 
 // oneLine folds a multi-line message, such as cobra's suggestions, into one
@@ -141,6 +191,7 @@ func oneLine(msg string) string {
 func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		f.ran = true
+		f.ctx = cmd.Context()
 		return fn(cmd, args)
 	}
 }

@@ -162,9 +162,9 @@ func (o *SendCardOptions) message() (feishu.Message, error) {
 		if err != nil {
 			return feishu.Message{}, err
 		}
-		out, err := card.Render(filepath.Base(o.Template), src, data)
+		out, err := card.RenderContext(f.context(), filepath.Base(o.Template), src, data, card.DefaultBudget)
 		if err != nil {
-			return feishu.Message{}, usageErrorf("--template %v", err)
+			return feishu.Message{}, f.templateError(err)
 		}
 		return validCard("--template "+filepath.Base(o.Template)+": rendered card", out)
 	case o.TemplateID != "":

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/validate"
 )
 
 // SendTextOptions are the options of send-text.
@@ -34,7 +35,8 @@ Each recipient gets its own message and its own result line on stdout:
 `,
 		Example: `  feishu-push send-text --to oc_xxx --text "backup done"
   df -h | feishu-push send-text --to ops@example.com --text-file -
-  feishu-push send-text --webhook "$HOOK" --text "deploy failed" --at all`,
+  FEISHU_WEBHOOK_URL="$(cat /etc/feishu-push/hook)" feishu-push send-text --text "deploy failed" --at all
+  feishu-push send-text --webhook-file /etc/feishu-push/hook --text "deploy failed"`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -59,6 +61,9 @@ func runSendText(ctx context.Context, opts *SendTextOptions) error {
 		return err
 	}
 	text := opts.Text
+	if err := validate.Text("--text", text); err != nil {
+		return usageErrorf("%v", err)
+	}
 	if opts.TextFile != "" {
 		b, err := f.readInput("--text-file", opts.TextFile)
 		if err != nil {
@@ -88,11 +93,10 @@ func textMentions(ids []string) (string, error) {
 	var parts []string
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
+		if err := feishu.CheckMention(id); err != nil {
+			return "", usageErrorf("--at: %v", err)
+		}
 		switch {
-		case id == "":
-			return "", usageErrorf("--at: empty id")
-		case strings.ContainsAny(id, "\"<> \t\n"):
-			return "", usageErrorf("--at %q: not a user id", id)
 		case id == "all":
 			parts = append(parts, `<at user_id="all">所有人</at>`)
 		default:

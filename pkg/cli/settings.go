@@ -1,8 +1,9 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/safefile"
+	"github.com/feishu-push/feishu-push/pkg/validate"
 )
 
 // kind is the type of a setting's value.
@@ -58,11 +61,12 @@ type value struct {
 	// from names the source: "--app-id", "FEISHU_APP_ID",
 	// "app_id in /etc/feishu-push.yaml" or "default".
 	from string
+	// ctx ends a read the value asks for (a secret file).
+	ctx context.Context
 }
 
 func (v value) duration() time.Duration { d, _ := time.ParseDuration(v.text); return d }
 func (v value) int() int                { n, _ := strconv.Atoi(v.text); return n }
-func (v value) float() float64          { x, _ := strconv.ParseFloat(v.text, 64); return x }
 func (v value) bool() bool              { b, _ := strconv.ParseBool(v.text); return b }
 
 // settings is the table of global settings, in the order of the help.
@@ -84,17 +88,16 @@ var settings = []setting{
 			}
 			return setBaseURL(s, value{text: u, from: v.from})
 		}},
-	{flag: "webhook", env: "FEISHU_WEBHOOK_URL", key: "webhook", arg: "URL", secret: true,
-		help: "group custom-bot webhook URL; messages go through it unless --to is given with app credentials",
+	{flag: "webhook", env: "FEISHU_WEBHOOK_URL", key: "webhook", arg: "URL", secret: true, alt: "webhook-file",
+		help:  "group custom-bot webhook URL; visible in ps, prefer FEISHU_WEBHOOK_URL or --webhook-file; messages go through it unless --to is given with app credentials",
+		apply: setWebhook},
+	{flag: "webhook-file", env: "FEISHU_WEBHOOK_URL_FILE", key: "webhook_file", arg: "FILE", help: "read the webhook URL from this file",
 		apply: func(s *Settings, v value) error {
-			s.Webhook, s.WebhookFrom = strings.TrimSpace(v.text), v.from
-			if s.Webhook == "" {
-				return nil
+			u, err := readSecretFile(v)
+			if err != nil {
+				return err
 			}
-			if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
-				return usageErrorf("%s: webhook URL: %v", v.from, err)
-			}
-			return nil
+			return setWebhook(s, value{text: u, from: v.from + " " + v.text})
 		}},
 	{flag: "webhook-secret", env: "FEISHU_WEBHOOK_SECRET", key: "webhook_secret", arg: "SECRET", secret: true, help: "webhook signing secret",
 		apply: func(s *Settings, v value) error { s.WebhookSecret = v.text; return nil }},
@@ -107,17 +110,22 @@ var settings = []setting{
 	{flag: "timeout", kind: kDuration, def: "10s", arg: "DURATION", help: "timeout of each HTTP request",
 		apply: func(s *Settings, v value) error {
 			s.Timeout = v.duration()
-			if s.Timeout <= 0 {
-				return usageErrorf("--timeout must be positive")
-			}
-			return nil
+			return checked(validate.Duration("--timeout", s.Timeout, time.Millisecond, validate.MaxTimeout))
 		}},
 	{flag: "retries", kind: kInt, def: "3", arg: "N", help: "retries of a transient failure (network, 5xx, rate limit)",
-		apply: func(s *Settings, v value) error { s.Retries = v.int(); return nonNegative(s.Retries >= 0) }},
+		apply: func(s *Settings, v value) error {
+			s.Retries = v.int()
+			return checked(validate.Count("--retries", s.Retries, 0, validate.MaxRetries))
+		}},
 	{flag: "retry-max-wait", kind: kDuration, def: "1m0s", arg: "DURATION", help: "most time spent waiting between retries, in total",
 		apply: func(s *Settings, v value) error {
 			s.RetryMaxWait = v.duration()
-			return nonNegative(s.RetryMaxWait >= 0)
+			return checked(validate.Duration("--retry-max-wait", s.RetryMaxWait, 0, validate.MaxRetryWait))
+		}},
+	{flag: "retry-budget", kind: kDuration, def: "5m0s", arg: "DURATION", help: "most time all messages of a run spend waiting between retries, together (0: bounded by --deadline only)",
+		apply: func(s *Settings, v value) error {
+			s.RetryBudget = v.duration()
+			return checked(validate.Duration("--retry-budget", s.RetryBudget, 0, validate.MaxRetryWait))
 		}},
 	{flag: "token-cache", env: "FEISHU_PUSH_TOKEN_CACHE", key: "token_cache", arg: "FILE", help: "keep tenant tokens in this file between runs",
 		apply: func(s *Settings, v value) error { s.TokenCache = v.text; return nil }},
@@ -136,21 +144,30 @@ var settings = []setting{
 	{flag: "job", env: "FEISHU_PUSH_JOB", arg: "NAME", help: "name of the job in the metrics file (default: the command)",
 		apply: func(s *Settings, v value) error { s.Job = v.text; return nil }},
 	{flag: "deadline", kind: kDuration, def: "0", arg: "DURATION", help: "bound the whole run, retries included (0: no bound)",
-		apply: func(s *Settings, v value) error { s.Deadline = v.duration(); return nonNegative(s.Deadline >= 0) }},
-	{flag: "rate", kind: kFloat, def: ftoa(feishu.AppLimits.PerSecond), arg: "N", help: "app messages per second, at most (Feishu: 50)",
 		apply: func(s *Settings, v value) error {
-			s.Limits.PerSecond = v.float()
-			return positive(s.Limits.PerSecond > 0)
+			s.Deadline = v.duration()
+			return checked(validate.Duration("--deadline", s.Deadline, 0, validate.MaxDeadline))
+		}},
+	{flag: "rate", kind: kFloat, def: ftoa(feishu.AppLimits.PerSecond), arg: "N", help: "app messages per second, at most (Feishu: 50)",
+		apply: func(s *Settings, v value) (err error) {
+			s.Limits.PerSecond, err = validate.ParseRate("--rate", v.text, validate.MinRate, validate.MaxRate)
+			return checked(err)
 		}},
 	{flag: "rate-per-minute", kind: kFloat, def: ftoa(feishu.AppLimits.PerMinute), arg: "N", help: "app messages per minute, at most (Feishu: 1000)",
-		apply: func(s *Settings, v value) error {
-			s.Limits.PerMinute = v.float()
-			return positive(s.Limits.PerMinute > 0)
+		apply: func(s *Settings, v value) (err error) {
+			s.Limits.PerMinute, err = validate.ParseRate("--rate-per-minute", v.text, validate.MinRatePerMinute, validate.MaxRatePerMinute)
+			return checked(err)
 		}},
 	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "app messages that may leave at once before --rate applies (Feishu allows 50 a second)",
-		apply: func(s *Settings, v value) error { s.Limits.Burst = v.int(); return positive(s.Limits.Burst >= 1) }},
+		apply: func(s *Settings, v value) error {
+			s.Limits.Burst = v.int()
+			return checked(validate.Count("--burst", s.Limits.Burst, 1, validate.MaxBurst))
+		}},
 	{flag: "workers", kind: kInt, def: "16", arg: "N", help: "messages in flight at once",
-		apply: func(s *Settings, v value) error { s.Workers = v.int(); return positive(s.Workers >= 1) }},
+		apply: func(s *Settings, v value) error {
+			s.Workers = v.int()
+			return checked(validate.Count("--workers", s.Workers, 1, validate.MaxWorkers))
+		}},
 	// The listener's own settings: read by listen (its flags are its own),
 	// declared here so the help lists every variable.
 	{env: "FEISHU_ENCRYPT_KEY", secret: true, help: "listen: the app's encrypt key"},
@@ -170,18 +187,12 @@ var settings = []setting{
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-func nonNegative(ok bool) error {
-	if ok {
-		return nil
+// checked makes a validate error a usage error (exit 2).
+func checked(err error) error {
+	if err != nil {
+		return usageErrorf("%v", err)
 	}
-	return usageErrorf("--retries, --retry-max-wait and --deadline cannot be negative")
-}
-
-func positive(ok bool) error {
-	if ok {
-		return nil
-	}
-	return usageErrorf("--rate, --rate-per-minute, --burst and --workers must be positive")
+	return nil
 }
 
 // settingByName returns the setting whose flag, or else config key, is name.
@@ -209,8 +220,10 @@ type Settings struct {
 	JSON         bool
 	Retries      int
 	RetryMaxWait time.Duration
-	TokenCache   string
-	SpoolDir     string
+	// RetryBudget bounds the waits of all messages of a run together.
+	RetryBudget time.Duration
+	TokenCache  string
+	SpoolDir    string
 	// StateDir holds the update-key state; empty means the default.
 	StateDir string
 	// Notify is where failure alerts go: a recipient, "webhook", or a
@@ -361,8 +374,11 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 	if profile.name == "" {
 		profile = profileRef{name: env("FEISHU_PUSH_PROFILE"), from: "FEISHU_PUSH_PROFILE"}
 	}
-	cfg, err := loadProfile(cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
+	cfg, err := loadProfile(f.context(), cfgPath, explicit, profile, func(w string) { fmt.Fprintln(f.IO.ErrOut, w) })
 	if err != nil {
+		if !errors.As(err, new(*safefile.Error)) && f.context().Err() != nil {
+			return nil, err // interrupted
+		}
 		return nil, usageErrorf("%s%w", cfgFrom, err)
 	}
 	if g.get("base-url") != "" && g.get("domain") != "" {
@@ -383,16 +399,17 @@ func (f *Factory) resolveSettings() (*Settings, error) {
 		if !ok {
 			v, from = value{text: st.def, from: "default"}, st
 		}
+		v.ctx = f.context()
 		if err := from.apply(s, v); err != nil {
 			return nil, err
 		}
-		if st.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
+		if from.secret && !(st.flag == "notify-on-failure" && !strings.Contains(v.text, "/hook/")) {
 			// An alert target is secret when it is a webhook URL, not a
 			// recipient.
 			s.secrets = append(s.secrets, secretPart(v.text))
 		}
 	}
-	s.secrets = append(s.secrets, s.AppSecret)
+	s.secrets = append(s.secrets, s.AppSecret, secretPart(s.Webhook))
 	return s, nil
 }
 
@@ -455,7 +472,24 @@ func lookup(chain []*setting, g globalFlags, env func(string) string, cfg profil
 	return value{}, nil, false
 }
 
+// setWebhook checks and stores the webhook URL. Its token is never shown:
+// an error names where the URL came from, not the URL.
+func setWebhook(s *Settings, v value) error {
+	s.Webhook, s.WebhookFrom = strings.TrimSpace(v.text), v.from
+	if s.Webhook == "" {
+		return nil
+	}
+	if _, err := feishu.ParseWebhookURL(s.Webhook); err != nil {
+		return usageErrorf("%s: webhook URL: %v", v.from, err)
+	}
+	return nil
+}
+
 func setBaseURL(s *Settings, v value) error {
+	if _, err := feishu.ParseWebhookURL(v.text); err == nil {
+		// Not printed: the URL carries the webhook's token.
+		return usageErrorf("%s: a webhook URL is not an API base URL; give it with FEISHU_WEBHOOK_URL or --webhook-file", v.from)
+	}
 	u, err := feishu.NormalizeBaseURL(v.text)
 	if err != nil {
 		if v.from == "--base-url" || v.from == "default" {
@@ -477,10 +511,18 @@ func domainURL(d, from string) (string, error) {
 	return "", usageErrorf("%s: unknown domain %q (want feishu or lark)", from, d)
 }
 
-// readSecretFile reads a secret from the file a setting names.
+// readSecretFile reads a secret from the file a setting names, at most
+// safefile.MaxSecret bytes (so /dev/zero is an error, not a crash).
 func readSecretFile(v value) (string, error) {
-	b, err := os.ReadFile(v.text)
+	ctx := v.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	b, err := safefile.ReadFile(ctx, v.text, safefile.MaxSecret)
 	if err != nil {
+		if !errors.As(err, new(*safefile.Error)) {
+			return "", err // interrupted
+		}
 		return "", usageErrorf("%s %s: %v", v.from, v.text, unwrapPathError(err))
 	}
 	x := strings.TrimSpace(string(b))

@@ -28,9 +28,18 @@ func (d *DryRun) AttachImage(_ context.Context, name string, png []byte) (string
 	return PlaceholderImageKey, writeJSON(d.Out, req.Redacted())
 }
 
-// Deliver prints every request of p.
-func (d *DryRun) Deliver(_ context.Context, p *Plan) error {
-	for _, j := range p.Jobs {
+// Deliver prints every request of p, building one at a time, so that a
+// dry run to many recipients holds one request, not all of them. It stops
+// when ctx is done.
+func (d *DryRun) Deliver(ctx context.Context, p *Plan) error {
+	for i := 0; i < p.Len(); i++ {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		j, err := p.Job(i)
+		if err != nil {
+			return err
+		}
 		if err := writeJSON(d.Out, j.Req.Redacted()); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // Sender is what a run hands its plan to: the Engine sends it, DryRun
@@ -71,6 +72,9 @@ type Report struct {
 	Results  []Result
 	Failures []Failure
 	Stats    Stats
+	// Err, when set, stopped the run before anything was sent: the
+	// write-ahead spool could not be written (errors.Is(Err, spool.ErrWrite)).
+	Err error
 }
 
 // ReportedError is a failure whose details were already printed, one line
@@ -114,12 +118,21 @@ type Engine struct {
 	stats Stats
 }
 
-// Recorder records outcomes. Before runs ahead of a job's first attempt (a
-// write-ahead spool puts the message on disk there); After sees the result
-// and may set res.Spooled; it returns a note for the failure line.
+// Recorder records outcomes. Before runs ahead of a job's first attempt;
+// After sees the result and may set res.Spooled; it returns a note for the
+// failure line.
 type Recorder interface {
 	Before(j *Job) error
 	After(j *Job, res *Result, err error) (note string)
+}
+
+// WriteAhead is a Recorder that puts every job of a plan on disk before the
+// first is attempted (the Spooler): Begin runs once per run, before any
+// send, and its end function once the run is over. A Begin error stops the
+// run with nothing sent.
+type WriteAhead interface {
+	Recorder
+	Begin(ctx context.Context, p *Plan) (end func(), err error)
 }
 
 // Stats returns the counts of every run of e so far.
@@ -144,6 +157,14 @@ func (e *Engine) AttachImage(ctx context.Context, name string, png []byte) (stri
 func (e *Engine) Deliver(ctx context.Context, p *Plan) error {
 	start := time.Now()
 	rep := e.Run(ctx, p)
+	if rep.Err != nil {
+		// Nothing was sent: say so, and alert, since the message is not
+		// kept either.
+		if e.Notifier != nil && !Interrupted(ctx) && errors.Is(rep.Err, spool.ErrWrite) {
+			e.Notifier.Alert(ctx, e, p.Len(), []Failure{{To: "spool", Err: rep.Err}})
+		}
+		return rep.Err
+	}
 	elapsed := time.Since(start)
 	st := rep.Stats
 	sum := Summary{Sent: st.Sent, Failed: st.Failed, Spooled: st.Spooled, ElapsedMS: elapsed.Milliseconds()}
@@ -173,37 +194,66 @@ func (e *Engine) Deliver(ctx context.Context, p *Plan) error {
 	return &ReportedError{Err: rep.Failures[0].Err, Summary: summary}
 }
 
-// Run sends every job of p and reports each outcome.
+// Run sends every job of p and reports each outcome. Jobs are built as
+// workers take them (see Plan), so memory stays flat in the number of
+// recipients. When the Recorder is a WriteAhead, every job is put on disk
+// first; if that fails nothing is sent and Report.Err says why.
 func (e *Engine) Run(ctx context.Context, p *Plan) *Report {
-	jobs := p.Jobs
-	outs := make([][]outcome, len(jobs))
-	prog := e.Out.startProgress(len(jobs))
-	em := newEmitter(len(jobs), prog)
+	n := p.Len()
+	rep := &Report{}
+	if wa, ok := e.Recorder.(WriteAhead); ok && n > 0 {
+		end, err := wa.Begin(ctx, p)
+		if err != nil {
+			rep.Err = err
+			if errors.Is(err, spool.ErrWrite) {
+				e.Log.Error().Str("error", err.Error()).Int("messages", n).Msg("spool write failed; nothing sent")
+			}
+			// Every message of the run failed, none is kept.
+			rep.Stats.Failed = n
+			e.mu.Lock()
+			e.stats.Failed += n
+			e.mu.Unlock()
+			return rep
+		}
+		defer end()
+	}
+	outs := make([][]outcome, n)
+	prog := e.Out.startProgress(n)
+	em := newEmitter(n, prog)
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(max(e.Workers, 1), len(jobs)); w++ {
+	for w := 0; w < min(max(e.Workers, 1), n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				j := &jobs[i]
-				o := e.attempt(ctx, j)
+				j, err := p.Job(i)
+				var o []outcome
+				if err != nil {
+					o = e.notSent(&j, err)
+					if e.Recorder != nil && j.Mode != ModeBatch {
+						o[0].note = e.Recorder.After(&j, &o[0].res, o[0].err)
+					}
+				} else {
+					o = e.attempt(ctx, &j)
+				}
 				outs[i] = o
 				for _, x := range o {
 					prog.done(x.err == nil)
 				}
-				em.done(i, func() { e.print(j, o) })
+				// The closure keeps the outcomes, not the job and its
+				// request, while it waits for its turn.
+				em.done(i, func() { e.print(o) })
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := 0; i < n; i++ {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
 	prog.stop()
 
-	rep := &Report{}
 	for _, o := range outs {
 		for _, x := range o {
 			rep.Results = append(rep.Results, x.res)
@@ -241,7 +291,7 @@ type outcome struct {
 
 // print prints a job's outcomes: the result lines on stdout, one line per
 // failure on stderr.
-func (e *Engine) print(j *Job, outs []outcome) {
+func (e *Engine) print(outs []outcome) {
 	for _, o := range outs {
 		switch {
 		case o.err == nil:

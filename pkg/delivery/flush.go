@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/spool"
@@ -16,18 +17,27 @@ type FlushOptions struct {
 	// webhook is kept.
 	AppID, WebhookURL string
 	HasApp            bool
-	// ResendUncertain sends webhook posts that may have landed already.
+	// ResendUncertain sends messages that may have landed already: webhook
+	// posts, and app messages first tried longer ago than Feishu
+	// de-duplicates their uuid.
 	ResendUncertain bool
 	// State is the update-key state spooled updates go through.
 	State *KeyState
+	// Now is the clock that ages entries; nil for time.Now.
+	Now func() time.Time
 }
 
 // Flush sends the spool's messages again through e, oldest first. A
-// delivered message is removed; one Feishu rejects for good is moved to
-// dead/; one that still fails transiently is kept. The caller holds the
-// spool's lock.
+// delivered message is removed (durably: spool.Done); one Feishu rejects
+// for good is moved to dead/; one that still fails transiently is kept.
+// Messages of a run still sending them (spool.Busy) are left alone, and
+// messages that may have landed and can no longer be de-duplicated
+// (spool.Entry.Uncertain) are held unless o.ResendUncertain. At the end,
+// what killed writes left behind is swept. The caller holds the spool's
+// lock.
 func (e *Engine) Flush(ctx context.Context, o FlushOptions) error {
 	sp := o.Spool
+	defer func() { _, _ = sp.Sweep(time.Hour) }()
 	paths, err := sp.List()
 	if err != nil {
 		return feishu.Usagef("spool %s: %v", sp.Dir, err)
@@ -43,9 +53,16 @@ func (e *Engine) Flush(ctx context.Context, o FlushOptions) error {
 			firstErr = err
 		}
 	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
 	plan := &Plan{}
 	hookID := WebhookID(o.WebhookURL)
 	for _, path := range paths {
+		if sp.Busy(path) {
+			continue // its run is still sending it
+		}
 		ent, err := sp.Load(path)
 		if err != nil {
 			dst, berr := sp.Bury(path, nil, err.Error())
@@ -57,11 +74,11 @@ func (e *Engine) Flush(ctx context.Context, o FlushOptions) error {
 			fail(feishu.Usagef("%s: %v", path, err))
 			continue
 		}
-		j, skip := flushJob(e.Client, o, hookID, ent)
+		j, skip := flushJob(e.Client, o, hookID, ent, now())
 		if skip != "" {
 			fmt.Fprintf(e.Out.ErrOut, "feishu-push: %s: kept: %s\n", path, skip)
 			rec.kept++
-			if ent.MaybeDelivered && !o.ResendUncertain {
+			if ent.Uncertain(now()) && !o.ResendUncertain {
 				continue // parked for a person, not a failure of this run
 			}
 			fail(feishu.Usagef("%s: %s", path, skip))
@@ -102,7 +119,7 @@ func (r *flushRecorder) After(j *Job, res *Result, err error) string {
 	path, ent := j.Spooled.Path, j.Spooled.Entry
 	ent.Attempts += res.Attempts
 	if err == nil {
-		if rerr := r.sp.Remove(path); rerr != nil {
+		if rerr := r.sp.Done(path); rerr != nil {
 			fmt.Fprintf(r.out.ErrOut, "feishu-push: %s: delivered but not removed: %v\n", path, rerr)
 		}
 		return ""
@@ -126,7 +143,7 @@ func (r *flushRecorder) After(j *Job, res *Result, err error) string {
 
 // flushJob rebuilds the request of a spooled message with this run's
 // settings, or says why it cannot be sent now.
-func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry) (Job, string) {
+func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry, now time.Time) (Job, string) {
 	msg := feishu.Message{MsgType: e.MsgType, Content: e.Content}
 	if e.Mode == spool.ModeWebhook {
 		switch {
@@ -146,6 +163,14 @@ func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry) (
 	}
 	if e.AppID != o.AppID {
 		return Job{}, fmt.Sprintf("a message of app %s, not of %s", e.AppID, o.AppID)
+	}
+	// An update edits a card in place: sending it again is harmless, so it
+	// is never held as uncertain.
+	if e.Uncertain(now) && !o.ResendUncertain && e.Kind != "update" {
+		if e.UUID == "" {
+			return Job{}, "an app message without a uuid that may have landed; --resend-uncertain sends it again"
+		}
+		return Job{}, "first tried over an hour ago and may have landed; Feishu no longer de-duplicates its uuid; --resend-uncertain sends it again"
 	}
 	if e.Kind != "" {
 		return flushLifeJob(c, o, e)

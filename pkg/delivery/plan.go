@@ -7,27 +7,26 @@
 //
 // Where things plug in:
 //   - A new kind of message (an image or file uploaded then sent, a
-//     rich-text post, an update in place, a reply) is a Mode: NewPlan
-//     prepares its request (validated before anything is sent), Engine.send
+//     rich-text post, an update in place, a reply) is a Mode: its planner
+//     returns a Plan whose Prepare builds job i on demand (checking what it
+//     can, the message itself, before returning the plan), Engine.send
 //     sends it, and DryRun and Preview need nothing new. An upload a message
 //     depends on goes through Sender.AttachImage, which each Sender answers
 //     its own way.
-//   - A write-ahead spool is a Recorder: Before puts the job on disk ahead
-//     of its first attempt, After removes it once accepted (or keeps it,
-//     as Spooler does now for transient failures).
+//   - The write-ahead spool is a WriteAhead Recorder (Spooler): Begin puts
+//     every job of the plan on disk before the first attempt, After removes
+//     each once accepted or keeps it for flush. Only app and webhook jobs of
+//     the types the spool keeps are written ahead (see spoolable).
 //   - A command builds a Selection, resolves it, plans and delivers; flush
 //     builds its plan from the spool and runs it through Engine.Flush.
 package delivery
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/spool"
@@ -142,7 +141,8 @@ func ResolveAudience(sel Selection) (Audience, error) {
 }
 
 // readRecipientFile reads --to-file: one recipient (or a comma-separated
-// list) a line, blank lines and # comments ignored.
+// list) a line, of any length, blank lines and # comments ignored, a
+// leading byte-order mark stripped (feishu.ParseRecipientList).
 func readRecipientFile(read func(flag, path string) ([]byte, error), path string) ([]feishu.Recipient, error) {
 	b, err := read("--to-file", path)
 	if err != nil {
@@ -152,25 +152,21 @@ func readRecipientFile(read func(flag, path string) ([]byte, error), path string
 	if path == "-" {
 		name = "stdin"
 	}
-	var out []feishu.Recipient
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64*1024), len(b)+1)
-	for n := 1; sc.Scan(); n++ {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		if strings.TrimSpace(line) == "" {
-			continue
+	rs, err := feishu.ParseRecipientList(b)
+	if err != nil {
+		var le *feishu.ListError
+		if errors.As(err, &le) {
+			return nil, feishu.Usagef("--to-file %s:%d: %v", name, le.Line, le.Err)
 		}
-		rs, err := feishu.ParseRecipients([]string{line})
-		if err != nil {
-			return nil, feishu.Usagef("--to-file %s:%d: %v", name, n, err)
-		}
-		out = append(out, rs...)
+		return nil, feishu.Usagef("--to-file %s: %v", name, err)
 	}
-	return out, nil
+	return rs, nil
 }
 
 // Job is one prepared request of a plan.
 type Job struct {
+	// Index is the job's place in its plan, from 0.
+	Index int
 	// To is what people see: the recipient, "webhook", or "batch N (...)".
 	To   string
 	Mode Mode
@@ -194,14 +190,53 @@ type SpoolRef struct {
 }
 
 // Plan is a run's messages, each validated, before the first is sent.
+//
+// Its jobs are either prepared up front (Jobs: a webhook post, batches, a
+// flush) or built on demand (Count and Prepare: one message per recipient),
+// so that a fan-out to many recipients holds one request per worker, not
+// one per recipient. A Sender reads jobs only through Len and Job. A new
+// kind of message fans out the same way: its planner sets Count and a
+// Prepare that builds job i from the audience's recipient i, and checks
+// what it can (the message itself) before returning the plan.
 type Plan struct {
 	Audience Audience
 	Msg      feishu.Message
-	Jobs     []Job
+	// Jobs are the jobs prepared up front; unused when Prepare is set.
+	Jobs []Job
+	// Count is the number of jobs Prepare builds.
+	Count int
+	// Prepare builds job i (0 <= i < Count). It must return the same job
+	// (recipient, uuid, content) each time it is called with i: the spool
+	// writes job i ahead of the run and the engine builds it again to send
+	// it.
+	Prepare func(i int) (Job, error)
 }
 
-// NewPlan builds every request of msg to a, so that bad input fails
-// before anything is sent or any token fetched.
+// Len is the number of jobs of p.
+func (p *Plan) Len() int {
+	if p.Prepare != nil {
+		return p.Count
+	}
+	return len(p.Jobs)
+}
+
+// Job returns job i of p, building it when p prepares jobs on demand. A
+// job that cannot be built is an error of that job alone.
+func (p *Plan) Job(i int) (Job, error) {
+	if p.Prepare == nil {
+		j := p.Jobs[i]
+		j.Index = i
+		return j, nil
+	}
+	j, err := p.Prepare(i)
+	j.Index = i
+	return j, err
+}
+
+// NewPlan checks msg for a and returns the plan that sends it, so that bad
+// input fails before anything is sent or any token fetched. One message
+// per recipient is built on demand (see Plan); the largest is built here,
+// which checks the message (size, card rules) and the uuid.
 func NewPlan(c *feishu.Client, a Audience, msg feishu.Message) (*Plan, error) {
 	p := &Plan{Audience: a, Msg: msg}
 	switch a.Mode {
@@ -218,17 +253,48 @@ func NewPlan(c *feishu.Client, a Audience, msg feishu.Message) (*Plan, error) {
 		}
 		p.Jobs = jobs
 	default:
-		p.Jobs = make([]Job, 0, len(a.Recipients))
-		for _, r := range a.Recipients {
-			id, err := DeriveUUID(a.UUID, r, len(a.Recipients))
-			if err != nil {
-				return nil, err
+		key, derive := a.UUID, a.UUID != ""
+		if !derive {
+			// Each message gets its own uuid, derived from one random key
+			// per run so that building job i again yields the same uuid.
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			key = hex.EncodeToString(b)
+		}
+		n := len(a.Recipients)
+		p.Count = n
+		p.Prepare = func(i int) (Job, error) {
+			r := a.Recipients[i]
+			var id string
+			if derive {
+				var err error
+				if id, err = DeriveUUID(key, r, n); err != nil {
+					return Job{To: r.String(), Mode: ModeApp, Recipient: r}, err
+				}
+			} else {
+				sum := sha256.Sum256([]byte(key + "\x00" + r.IDType + ":" + r.ID))
+				id = "fp-" + hex.EncodeToString(sum[:16])
 			}
+			j := Job{To: r.String(), Mode: ModeApp, Recipient: r, UUID: id, Msg: msg}
 			req, err := c.Messages.NewCreateRequest(r, msg, id)
 			if err != nil {
-				return nil, inputError(err)
+				return j, inputError(err)
 			}
-			p.Jobs = append(p.Jobs, Job{To: r.String(), Mode: ModeApp, Recipient: r, UUID: id, Msg: msg, Req: req})
+			return Job{To: r.String(), Mode: ModeApp, Recipient: r, UUID: id, Msg: msg, Req: req}, nil
+		}
+		if n > 0 {
+			// The message is the same for every recipient; the request
+			// with the longest recipient is the largest, so it is the one
+			// checked against the size limits.
+			longest := 0
+			for i, r := range a.Recipients {
+				if len(r.ID)+len(r.IDType) > len(a.Recipients[longest].ID)+len(a.Recipients[longest].IDType) {
+					longest = i
+				}
+			}
+			if _, err := p.Prepare(longest); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return p, nil
@@ -244,8 +310,8 @@ func inputError(err error) error {
 	return &feishu.UsageError{Err: err}
 }
 
-// DeriveUUID returns the uuid of the message to r. Without a key each
-// message gets a random one, which still makes its own retries (and a later
+// DeriveUUID returns the uuid of the message to r. Without a key it is a
+// random one, which still makes the message's own retries (and a later
 // flush) safe. With a key and one recipient the key is used as is; with
 // several, each recipient gets key-<hash of recipient>, within Feishu's 50
 // characters.

@@ -70,12 +70,39 @@ func TestPlanValidatesEveryRequest(t *testing.T) {
 	c := feishu.New(feishu.WithCredentials("cli_x", "s"))
 	a := Audience{Mode: ModeApp, Recipients: []feishu.Recipient{{IDType: "chat_id", ID: "oc_a"}, {IDType: "open_id", ID: "ou_b"}}, UUID: "daily"}
 	p, err := NewPlan(c, a, feishu.TextMessage("hi"))
-	if err != nil || len(p.Jobs) != 2 || p.Jobs[0].UUID == p.Jobs[1].UUID || !strings.HasPrefix(p.Jobs[0].UUID, "daily-") {
+	if err != nil || p.Len() != 2 {
 		t.Fatalf("plan %+v %v", p, err)
+	}
+	j0, _ := p.Job(0)
+	j1, _ := p.Job(1)
+	if j0.UUID == j1.UUID || !strings.HasPrefix(j0.UUID, "daily-") || j0.Req == nil || j1.Index != 1 {
+		t.Fatalf("jobs %+v %+v", j0, j1)
 	}
 	_, err = NewPlan(c, a, feishu.TextMessage(strings.Repeat("x", 151*1024)))
 	var le *feishu.LimitError
 	if !errors.As(err, &le) || feishu.Classify(err) != feishu.KindUsage {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestPlanBuildsTheSameJobAgain: a job built on demand is the same each
+// time (the spool writes it ahead, the engine builds it again to send it),
+// and without --uuid each recipient still gets its own uuid.
+func TestPlanBuildsTheSameJobAgain(t *testing.T) {
+	c := feishu.New(feishu.WithCredentials("cli_x", "s"))
+	a := Audience{Mode: ModeApp, Recipients: []feishu.Recipient{{IDType: "chat_id", ID: "oc_a"}, {IDType: "open_id", ID: "ou_b"}}}
+	p, err := NewPlan(c, a, feishu.TextMessage("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, _ := p.Job(0)
+	a2, _ := p.Job(0)
+	b, _ := p.Job(1)
+	if a1.UUID != a2.UUID || a1.UUID == b.UUID || !strings.HasPrefix(a1.UUID, "fp-") || len(a1.UUID) > feishu.MaxUUIDLen {
+		t.Errorf("uuids %q %q %q", a1.UUID, a2.UUID, b.UUID)
+	}
+	q, _ := NewPlan(c, a, feishu.TextMessage("hi"))
+	if c1, _ := q.Job(0); c1.UUID == a1.UUID {
+		t.Errorf("two runs share uuid %q", c1.UUID)
 	}
 }

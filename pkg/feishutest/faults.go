@@ -42,6 +42,13 @@ type Fault struct {
 	Header map[string]string
 	// Delay is how long a Delay fault waits.
 	Delay time.Duration
+	// Outage marks a fault that stands for an outage of no set length,
+	// for a run whose number of attempts depends on timing (a shared retry
+	// budget): it lasts at most Times requests, and CheckConsumed asks only
+	// that it was met.
+	Outage bool
+
+	met int
 }
 
 // Inject queues faults. Each applies, in order, to the next requests to its
@@ -94,6 +101,7 @@ func (f *Fake) takeFault(endpoint string) *Fault {
 			continue
 		}
 		ft.Times--
+		ft.met++
 		if ft.Times == 0 {
 			f.faults = append(f.faults[:i], f.faults[i+1:]...)
 		}
@@ -195,7 +203,8 @@ func (l *lostWriter) Header() http.Header         { return l.header }
 func (l *lostWriter) WriteHeader(int)             {}
 func (l *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
 
-// Unconsumed returns the scripted faults (Inject) that have requests left,
+// Unconsumed returns the scripted faults (Inject) that have requests left
+// (an Outage only while it was never met),
 // with their Times reduced to what is left: a test whose faults were never
 // met did not test what it says.
 func (f *Fake) Unconsumed() []Fault {
@@ -203,6 +212,9 @@ func (f *Fake) Unconsumed() []Fault {
 	defer f.mu.Unlock()
 	out := make([]Fault, 0, len(f.faults))
 	for _, ft := range f.faults {
+		if ft.Outage && ft.met > 0 {
+			continue
+		}
 		out = append(out, *ft)
 	}
 	return out
