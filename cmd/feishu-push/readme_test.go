@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/feishu-push/feishu-push/pkg/feishutest"
+)
+
+// readmeCommand is one command line of a README code block: continuation
+// lines (a trailing backslash) joined as the shell joins them.
+type readmeCommand struct {
+	line int    // README line of its first physical line
+	text string // as written, backslash-newlines kept
+	out  []string
+}
+
+// readmeBlock is a ```sh, ```bash or ```console block of the README.
+type readmeBlock struct {
+	line     int
+	lang     string
+	commands []readmeCommand
+}
+
+// readmeBlocks extracts the shell blocks of README.md. In a console block a
+// command starts with "$ " and the lines up to the next one are its output.
+func readmeBlocks(t *testing.T, raw []byte) []readmeBlock {
+	t.Helper()
+	var blocks []readmeBlock
+	var cur *readmeBlock
+	cont := false
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		trimmed := strings.TrimSpace(l)
+		switch {
+		case cur == nil && strings.HasPrefix(trimmed, "```"):
+			lang := strings.TrimPrefix(trimmed, "```")
+			if lang == "sh" || lang == "bash" || lang == "console" {
+				cur = &readmeBlock{line: n, lang: lang}
+			} else if lang != "" {
+				cur = &readmeBlock{line: n, lang: "skip:" + lang}
+			}
+		case cur != nil && trimmed == "```":
+			if !strings.HasPrefix(cur.lang, "skip:") {
+				blocks = append(blocks, *cur)
+			}
+			cur, cont = nil, false
+		case cur == nil || strings.HasPrefix(cur.lang, "skip:"):
+		case cont:
+			c := &cur.commands[len(cur.commands)-1]
+			c.text += "\n" + l
+			cont = strings.HasSuffix(l, "\\")
+		case cur.lang == "console" && !strings.HasPrefix(l, "$ "):
+			if len(cur.commands) == 0 {
+				t.Fatalf("README.md:%d: console block output before any command", n)
+			}
+			c := &cur.commands[len(cur.commands)-1]
+			c.out = append(c.out, l)
+		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
+		default:
+			if cur.lang == "console" {
+				l = strings.TrimPrefix(l, "$ ")
+			}
+			cur.commands = append(cur.commands, readmeCommand{line: n, text: l})
+			cont = strings.HasSuffix(l, "\\")
+		}
+	}
+	return blocks
+}
+
+// readmeWant is what a README command must do, reviewed by hand: its exit
+// code and how many messages the fake receives from it. A command that cannot
+// run here says why in skip.
+type readmeWant struct {
+	exit int
+	msgs int            // messages the fake accepted from this command
+	out  *regexp.Regexp // stdout, when checked
+	err  *regexp.Regexp // stderr, when checked
+	skip string
+}
+
+// readmeWants holds an entry for every command line of the README's shell
+// blocks, keyed by the start of its text: a command without an entry, or an
+// entry no command has, fails the test. Keep each reason short and true.
+var readmeWants = []struct {
+	prefix string
+	want   readmeWant
+}{
+	// Quick start and Development: the Makefile's own targets.
+	{"make demo   #", readmeWant{skip: "runs examples/demo.sh: TestDemoScript runs that script"}},
+	{"make test   #", readmeWant{skip: "make test runs this test"}},
+	{"make build    #", readmeWant{skip: "the Makefile's target; CI runs it"}},
+	{"make test     #", readmeWant{skip: "make test runs this test"}},
+	{"make fuzz", readmeWant{skip: "a minute of fuzzing; make test runs each target for 3s"}},
+	{"make race", readmeWant{skip: "runs every test again under the race detector"}},
+	{"make screenshot", readmeWant{skip: "needs Chromium; the browser test draws the same pages"}},
+	{"make bench", readmeWant{skip: "minutes of benchmarks; rewrites BENCHMARKS.md"}},
+	{"make man", readmeWant{skip: "writes man/; cmd/feishu-push-man is built by go vet ./..."}},
+
+	// Install: downloads and system package managers.
+	{"V=1.0.0;", readmeWant{skip: "downloads a GitHub release; TestActionSteps checks the same archive and checksums.txt served locally"}},
+	{"sudo apt install", readmeWant{skip: "installs a system package"}},
+	{"brew install", readmeWant{skip: "Homebrew"}},
+	{"docker load", readmeWant{skip: "needs a container runtime; make image runs the binary inside the image"}},
+	{"go install", readmeWant{skip: "downloads the module from the proxy"}},
+
+	// The first example, a console block: its output has the documented shape.
+	{"feishu-push push-dashboard --to oc_a0553eda9014c201e6969b478895c230", readmeWant{msgs: 1, out: regexp.MustCompile(`^oc_a0553eda9014c201e6969b478895c230\tom_[0-9a-f]{32}\n$`)}},
+
+	{"TOKEN=$(feishu-push token)", readmeWant{}},
+	{"feishu-push token --json", readmeWant{out: regexp.MustCompile(`^\{"expire":\d+,"tenant_access_token":"t-[^"]+"\}\n$`)}},
+
+	{`feishu-push send-text --to oc_xxx --text "backup done"`, readmeWant{msgs: 1, out: regexp.MustCompile(`^oc_xxx\tom_\w+\n$`)}},
+	{"df -h | feishu-push send-text", readmeWant{msgs: 1}},
+	{`feishu-push send-text --to oc_xxx --text "deploy failed" --at ou_xxx --at all`, readmeWant{msgs: 1}},
+
+	{`feishu-push send-card --to oc_xxx --title "Backup done"`, readmeWant{msgs: 1}},
+	{`feishu-push send-card --to oc_xxx --title "Disk 91% on db-1"`, readmeWant{msgs: 1}},
+	{"feishu-push send-card --to oc_xxx --card-file examples/cards/v2.json", readmeWant{msgs: 1}},
+	{"feishu-push send-card --to oc_xxx --template examples/templates/alert.tmpl", readmeWant{msgs: 1}},
+	{"feishu-push send-card --to oc_xxx --template-id AAqk1234", readmeWant{msgs: 1}},
+
+	{"feishu-push push-dashboard --to oc_xxx --title \"每日销售看板\" --url https://bi.example.com/sales \\\n    --data", readmeWant{msgs: 1}},
+	{"psql --csv -f stores.sql sales | feishu-push push-dashboard", readmeWant{msgs: 1}},
+	{"feishu-push push-dashboard --to oc_xxx --title \"每日销售看板\" --url https://bi.example.com/sales \\\n    --content-file", readmeWant{msgs: 1}},
+
+	{"feishu-push send-image --to oc_xxx --image grafana.png", readmeWant{msgs: 1}},
+	{`curl -s "$PANEL_PNG_URL" | feishu-push send-image`, readmeWant{msgs: 1}},
+	{"feishu-push send-file --to oc_xxx,ou_xxx --file /var/reports/daily.xlsx", readmeWant{msgs: 2}},
+	{"psql --csv -f report.sql | feishu-push send-file", readmeWant{msgs: 1}},
+
+	{`feishu-push send-post --to oc_xxx --title "Release 1.4"`, readmeWant{msgs: 1}},
+	{"git log -5 --format='%h %s' | feishu-push send-post", readmeWant{msgs: 1}},
+
+	// --update-key: the first run sends, the dry run then says "update".
+	{"feishu-push send-card --to oc_xxx --update-key status --template status.tmpl", readmeWant{msgs: 1}},
+	{"feishu-push push-dashboard --to oc_xxx --update-key sales", readmeWant{msgs: 1}},
+	{"feishu-push --dry-run send-card --to oc_xxx --update-key status", readmeWant{out: regexp.MustCompile(`^\{"method":"PATCH"`), err: regexp.MustCompile(`^feishu-push: dry run: oc_xxx: update om_\w+\n$`)}},
+
+	// The ids are the README's illustrations, not messages of this fake:
+	// Feishu answers 230001 for them, exit 3.
+	{"feishu-push recall om_dc13264520392913993dd051dba21dcf", readmeWant{exit: 3}},
+	{"feishu-push recall --update-key status", readmeWant{}},
+
+	{`MSG=$(feishu-push send-text --to oc_xxx --text "deploy started" | cut -f2)`, readmeWant{msgs: 1}},
+	{`feishu-push send-text --reply-to "$MSG" --in-thread`, readmeWant{msgs: 1}},
+	{`feishu-push send-image --reply-to "$MSG" --image latency.png`, readmeWant{msgs: 1}},
+
+	// The sandbox block runs the real sandbox (on a free port instead of
+	// 9800, which another program may hold) and pushes to it, not to the fake.
+	{"feishu-push sandbox --addr 127.0.0.1:9800 &", readmeWant{}},
+	{"export FEISHU_BASE_URL=http://127.0.0.1:9800", readmeWant{}},
+	{"feishu-push push-dashboard --to oc_demo", readmeWant{out: regexp.MustCompile(`^oc_demo\tom_\w+\n$`)}},
+
+	{"feishu-push preview --card-file examples/cards/v2.json -o card.html", readmeWant{}},
+	{`feishu-push preview send-text --to oc_xxx --text "backup done"`, readmeWant{out: regexp.MustCompile(`(?is)^<!doctype html>.*backup done`)}},
+	{"feishu-push preview push-dashboard", readmeWant{skip: "--open starts a browser; the same line without --open is tested in pkg/cli preview tests"}},
+
+	// my-card.json is the reader's card; the test writes one with a note at
+	// body.elements[3], and the output must be the line shown.
+	{"feishu-push lint examples/cards/*.json examples/templates/*.tmpl my-card.json", readmeWant{exit: 2}},
+
+	{"feishu-push flush --spool-dir /var/spool/feishu-push", readmeWant{}},
+
+	// Receiving events: long-running services.
+	{"export FEISHU_ENCRYPT_KEY=...", readmeWant{skip: "placeholder values from the Feishu console"}},
+	{"feishu-push listen --addr 0.0.0.0:8080", readmeWant{skip: "a long-running service; pkg/cli/listen_test.go drives listen with --on handlers over HTTP"}},
+	{"feishu-push listen | jq", readmeWant{skip: "a long-running service; listen_test.go checks the JSON lines on stdout"}},
+	{"curl -s -X POST $SANDBOX/api/events", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go posts to /api/events"}},
+	{"curl -s -X POST $SANDBOX/api/callback", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go and examples/demo.sh click through /api/callback"}},
+
+	// Recipients and fan-out.
+	{`psql -Atc "select open_id from store_managers" | feishu-push send-card --to-file -`, readmeWant{msgs: 3}},
+}
+
+// TestReadmeExamples runs every command line of the README's shell blocks as
+// a reader who followed the README would: each block is one /bin/sh script,
+// run from a directory with the checkout's examples/, the files the commands
+// name, feishu-push on PATH, and the app credentials exported, against the
+// fake. Absolute paths under /var are mapped into the temp directory. Each
+// command's exit code, stdout and the messages the fake got from it are
+// checked against readmeWants.
+func TestReadmeExamples(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := readmeBlocks(t, raw)
+	used := map[string]bool{}
+	wantOf := func(c readmeCommand) (readmeWant, bool) {
+		var found []string
+		var w readmeWant
+		for _, e := range readmeWants {
+			if strings.HasPrefix(c.text, e.prefix) {
+				found = append(found, e.prefix)
+				w = e.want
+			}
+		}
+		if len(found) != 1 {
+			t.Errorf("README.md:%d: %d expectations match %q: add one to readmeWants (or make it unique): %q", c.line, len(found), c.text, found)
+			return w, false
+		}
+		used[found[0]] = true
+		return w, true
+	}
+
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := feishutest.NewServer(t, feishutest.WithAnyWebhook(""), feishutest.WithTemplates("AAqk1234"))
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	mustWrite(t, filepath.Join(bin, "psql"), []byte("#!/bin/sh\n# the query answers with the example CSV, or three open_ids for -Atc\ncase \"$1\" in -Atc) printf 'ou_m1\\nou_m2\\nou_m3\\n' ;; *) exec cat "+filepath.Join(repo, "examples/dashboard/stores.csv")+" ;; esac\n"), 0o755)
+	if err := os.Symlink(exe, filepath.Join(bin, "feishu-push")); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(repo, "examples"), filepath.Join(work, "examples")); err != nil {
+		t.Fatal(err)
+	}
+	png := mustRead(t, filepath.Join(repo, "docs", "dashboard.png"))
+	files := map[string][]byte{
+		"summary.md":                mustRead(t, filepath.Join(repo, "examples/dashboard/summary.md")),
+		"grafana.png":               png,
+		"latency.png":               png,
+		"panel.png":                 png,
+		"report.sql":                []byte("select 1;\n"),
+		"stores.sql":                []byte("select 1;\n"),
+		"sales.json":                mustRead(t, filepath.Join(repo, "examples/dashboard/sales.json")),
+		"status.tmpl":               mustRead(t, filepath.Join(repo, "examples/status-board/card.tmpl")),
+		"status.json":               []byte(`{"host": "db-1", "load": "0.12 0.30 0.41", "disk": "42%", "level": "green", "updated": "2026-11-21 18:00 CST"}`),
+		"my-card.json":              []byte(`{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"a"},{"tag":"markdown","content":"b"},{"tag":"hr"},{"tag":"note","elements":[{"tag":"plain_text","content":"c"}]}]}}` + "\n"),
+		"../var/reports/daily.xlsx": []byte("PK\x03\x04 not really a workbook"),
+	}
+	for name, b := range files {
+		mustWrite(t, filepath.Join(work, name), b, 0o644)
+	}
+	// A git repository with a few commits, for `git log -5`.
+	for _, args := range [][]string{{"init", "-q"}, {"-c", "user.name=r", "-c", "user.email=r@example.com", "commit", "-q", "--allow-empty", "-m", "first"}, {"-c", "user.name=r", "-c", "user.email=r@example.com", "commit", "-q", "--allow-empty", "-m", "second"}} {
+		c := exec.Command("git", args...)
+		c.Dir = work
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	env := []string{
+		"PATH=" + bin + ":/usr/bin:/bin",
+		"HOME=" + filepath.Join(dir, "home"),
+		"TZ=UTC",
+		"LANG=C.UTF-8",
+		// What the README has the reader export: the sandbox's app.
+		"FEISHU_BASE_URL=" + srv.URL,
+		"FEISHU_APP_ID=" + feishutest.DefaultAppID,
+		"FEISHU_APP_SECRET=sandbox_secret",
+		"PANEL_PNG_URL=file://" + filepath.Join(work, "panel.png"),
+	}
+	remap := func(s string) string {
+		s = strings.ReplaceAll(s, " /var/", " "+dir+"/var/")
+		return s
+	}
+
+	for _, b := range blocks {
+		var runnable []readmeCommand
+		var wants []readmeWant
+		for _, c := range b.commands {
+			w, ok := wantOf(c)
+			if !ok || w.skip != "" {
+				continue
+			}
+			runnable, wants = append(runnable, c), append(wants, w)
+		}
+		if len(runnable) == 0 {
+			continue
+		}
+		t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) {
+			port := ""
+			var script strings.Builder
+			for _, c := range runnable {
+				text := remap(c.text)
+				if strings.Contains(text, "127.0.0.1:9800") {
+					if port == "" {
+						port = freePort(t)
+					}
+					text = strings.ReplaceAll(text, "127.0.0.1:9800", "127.0.0.1:"+port)
+				}
+				// Each command's stdout goes to its own file, its exit code to
+				// fd 3; the test counts the fake's messages in between.
+				fmt.Fprintf(&script, "{ %s\n} >\"$OUT.%d\" 2>\"$OUT.%[2]d.err\" 3>&- 4<&-\necho $? >&3; read _ <&4\n", text, c.line)
+			}
+			report, reportW, _ := os.Pipe()
+			ackR, ack, _ := os.Pipe()
+			cmd := exec.Command("/bin/sh", "-c", script.String())
+			cmd.Dir = work
+			cmd.Env = append(env, "OUT="+filepath.Join(dir, "out"))
+			cmd.ExtraFiles = []*os.File{reportW, ackR}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			reportW.Close()
+			ackR.Close()
+			defer func() {
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // the sandbox a block started
+				cmd.Wait()
+			}()
+			codes := bufio.NewScanner(report)
+			for i, c := range runnable {
+				before := len(srv.Messages())
+				if !codes.Scan() {
+					t.Fatalf("README.md:%d: the script stopped before this command:\n%s", c.line, stderr.String())
+				}
+				code, _ := strconv.Atoi(codes.Text())
+				got := len(srv.Messages()) - before
+				out, _ := os.ReadFile(filepath.Join(dir, "out."+strconv.Itoa(c.line)))
+				errOut, _ := os.ReadFile(filepath.Join(dir, "out."+strconv.Itoa(c.line)+".err"))
+				w := wants[i]
+				if code != w.exit {
+					t.Errorf("README.md:%d: %s\nexit %d, want %d; stderr:\n%s%s", c.line, c.text, code, w.exit, errOut, stderr.String())
+				}
+				if got != w.msgs {
+					t.Errorf("README.md:%d: %s\nthe fake got %d messages, want %d", c.line, c.text, got, w.msgs)
+				}
+				if w.out != nil && !w.out.Match(out) {
+					t.Errorf("README.md:%d: %s\nstdout %q does not match %s", c.line, c.text, out, w.out)
+				}
+				if w.err != nil && !w.err.Match(errOut) {
+					t.Errorf("README.md:%d: %s\nstderr %q does not match %s", c.line, c.text, errOut, w.err)
+				}
+				if len(c.out) > 0 {
+					checkConsoleOutput(t, c, string(out))
+				}
+				ack.Write([]byte("\n"))
+			}
+			ack.Close()
+		})
+	}
+	for _, e := range readmeWants {
+		if !used[e.prefix] {
+			t.Errorf("readmeWants has %q, which no README command starts with: remove it", e.prefix)
+		}
+	}
+}
+
+// checkConsoleOutput holds a console block's shown output to what ran: the
+// same lines, with message ids (random) compared by shape.
+func checkConsoleOutput(t *testing.T, c readmeCommand, got string) {
+	t.Helper()
+	ids := regexp.MustCompile(`om_[0-9a-f]{32}`)
+	want := ids.ReplaceAllString(strings.Join(c.out, "\n")+"\n", "om_ID")
+	if g := ids.ReplaceAllString(got, "om_ID"); g != want {
+		t.Errorf("README.md:%d: the block shows\n%s\nbut the command prints\n%s", c.line, want, g)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
