@@ -385,3 +385,56 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
+
+// TestDemoScript runs examples/demo.sh, what `make demo` runs, as the
+// Makefile does (sh examples/demo.sh BIN, from the checkout, stdin not a
+// terminal), in an environment with no Feishu settings: it must start the
+// sandbox, push every example to it and exit 0.
+func TestDemoScript(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin", "feishu-push")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "examples/demo.sh", bin)
+	cmd.Dir = "../.."
+	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + ":/usr/bin:/bin", "HOME=" + dir, "TMPDIR=" + dir, "LANG=C.UTF-8"}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("make demo fails: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	wants := []string{
+		"oc_demo_sales\tom_", "oc_demo_stores\tom_", "ops@example.com\tom_", "webhook\t\n",
+		"$ feishu-push send-card --to oc_demo_sales --title t --color pink\n  (exit 2)",
+		"#1 app -> chat_id:oc_demo_sales interactive", "#4 webhook -> webhook text",
+		`"command":"send-text","recipient":"webhook"`,
+	}
+	_, jqErr := exec.LookPath("jq")
+	_, curlErr := exec.LookPath("curl")
+	if jqErr == nil && curlErr == nil {
+		wants = append(wants, "oc_demo_ops\tom_", `"toast":{"type":"success","content":"Acknowledged"}`, "\nAcknowledged: DiskFull\n", `"event_type":"card.action.trigger"`)
+	} else {
+		t.Log("jq or curl missing: the demo's button round trip was skipped")
+	}
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("the demo's output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Count(out, "  (exit 0)") != 4 {
+		t.Errorf("want 4 commands exiting 0 in the demo:\n%s", out)
+	}
+	// stderr holds the one line of the bad input and nothing else.
+	if e := stderr.String(); !strings.HasPrefix(e, `feishu-push: --color "pink": want one of`) || strings.Count(e, "\n") != 1 {
+		t.Errorf("the demo's stderr is not the bad input's one line:\n%s", e)
+	}
+}
