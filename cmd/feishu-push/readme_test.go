@@ -438,3 +438,19 @@ func TestDemoScript(t *testing.T) {
 		t.Errorf("the demo's stderr is not the bad input's one line:\n%s", e)
 	}
 }
+
+// skillCron returns the crontab lines examples/openclaw/SKILL.md shows (an
+// indented code block), for TestCrontabAsCronRunsIt.
+func skillCron(t *testing.T, repo string) string {
+	t.Helper()
+	var out strings.Builder
+	for _, l := range strings.Split(string(mustRead(t, filepath.Join(repo, "examples/openclaw/SKILL.md"))), "\n") {
+		if l, ok := strings.CutPrefix(l, "    "); ok && cronJob.MatchString(l) {
+			out.WriteString(l + "\n")
+		}
+	}
+	if out.Len() == 0 {
+		t.Fatal("examples/openclaw/SKILL.md shows no crontab line")
+	}
+	return out.String()
+}
