@@ -454,3 +454,106 @@ func skillCron(t *testing.T, repo string) string {
 	}
 	return out.String()
 }
+
+// TestStatusBoardByHand runs the "try it by hand" lines of
+// examples/status-board/README.md as written, /opt mapped into a temp root,
+// with the example's env file filled in as its comments say: the dry run
+// says it would send, then after the cron line's first run that it would
+// update the card it sent; the board is taken down with the recall line.
+func TestStatusBoardByHand(t *testing.T) {
+	repo := mustAbs(t, "../..")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := feishutest.NewServer(t, feishutest.WithApp("cli_board", appSecret))
+	root := t.TempDir()
+	board := filepath.Join(root, "opt", "status-board")
+	for _, f := range []string{"card.tmpl", "status.sh"} {
+		fi, err := os.Stat(filepath.Join(repo, "examples/status-board", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, filepath.Join(board, f), mustRead(t, filepath.Join(repo, "examples/status-board", f)), fi.Mode().Perm())
+	}
+	fill := map[string]string{"FEISHU_APP_ID": "cli_board", "FEISHU_APP_SECRET": appSecret, "FEISHU_BASE_URL": srv.URL,
+		"FEISHU_PUSH_STATE_DIR": filepath.Join(root, "var/lib/feishu-push"), "BOARD_CHAT": "oc_board"}
+	var envFile strings.Builder
+	for _, l := range strings.Split(string(mustRead(t, filepath.Join(repo, "examples/status-board/status-board.env"))), "\n") {
+		if k, _, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(l, "#") {
+			v, known := fill[k]
+			if !known {
+				t.Fatalf("status-board.env sets %s, which this test does not fill in", k)
+			}
+			l = k + "=" + v
+		}
+		envFile.WriteString(l + "\n")
+	}
+	mustWrite(t, filepath.Join(board, "status-board.env"), []byte(envFile.String()), 0o600)
+	bin := filepath.Join(root, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(exe, filepath.Join(bin, "feishu-push")); err != nil {
+		t.Fatal(err)
+	}
+
+	readme := string(mustRead(t, filepath.Join(repo, "examples/status-board/README.md")))
+	var block []string
+	for _, l := range strings.Split(readme, "\n") {
+		if l, ok := strings.CutPrefix(l, "    "); ok {
+			block = append(block, l)
+		}
+	}
+	if len(block) == 0 {
+		t.Fatal("examples/status-board/README.md shows no command")
+	}
+	byHand := strings.ReplaceAll(strings.Join(block, "\n"), "/opt/", root+"/opt/")
+	var cronLine string
+	for _, l := range strings.Split(string(mustRead(t, filepath.Join(repo, "examples/status-board/crontab"))), "\n") {
+		if m := cronJob.FindStringSubmatch(l); m != nil && strings.HasPrefix(l, "*/5 ") {
+			cronLine = strings.ReplaceAll(strings.SplitN(l, " ", 6)[5], "/opt/", root+"/opt/")
+		}
+	}
+	if cronLine == "" {
+		t.Fatal("examples/status-board/crontab has no */5 line")
+	}
+	run := func(script string) (string, string) {
+		t.Helper()
+		c := exec.Command("/bin/sh", "-c", script)
+		c.Dir = root
+		c.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=" + root}
+		var stdout, stderr bytes.Buffer
+		c.Stdout, c.Stderr = &stdout, &stderr
+		if err := c.Run(); err != nil {
+			t.Fatalf("%s\n%v\n%s%s", script, err, stdout.String(), stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	out, errOut := run(byHand)
+	if !strings.HasPrefix(out, `{"method":"POST"`) || errOut != "feishu-push: dry run: oc_board: send (no message remembered)\n" {
+		t.Errorf("the first dry run:\nstdout %s\nstderr %s", out, errOut)
+	}
+	run(cronLine)
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("the cron line sent %d messages, want 1", n)
+	}
+	id := srv.Messages()[0].MessageID
+	out, errOut = run(byHand)
+	if !strings.HasPrefix(out, `{"method":"PATCH"`) || errOut != "feishu-push: dry run: oc_board: update "+id+"\n" {
+		t.Errorf("the dry run after a send:\nstdout %s\nstderr %s", out, errOut)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("the dry runs sent something: %d messages", n)
+	}
+	// "To take the board down": the README's recall line, with the board's
+	// settings loaded the way its other lines load them.
+	m := regexp.MustCompile("`(feishu-push recall [^`]+)`").FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("examples/status-board/README.md has no recall line")
+	}
+	run("cd " + board + " && set -a && . ./status-board.env && set +a && " + m[1])
+	if msg, _ := srv.Message(id); !msg.Recalled {
+		t.Errorf("%q did not recall the board %s", m[1], id)
+	}
+}
