@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )
 
@@ -555,5 +556,125 @@ func TestStatusBoardByHand(t *testing.T) {
 	run("cd " + board + " && set -a && . ./status-board.env && set +a && " + m[1])
 	if msg, _ := srv.Message(id); !msg.Recalled {
 		t.Errorf("%q did not recall the board %s", m[1], id)
+	}
+}
+
+// readmeSection returns the text of the README's "## title" section.
+func readmeSection(t *testing.T, readme, title string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(readme, "\n## "+title+"\n")
+	if !ok {
+		t.Fatalf("README.md has no section %q", title)
+	}
+	if i := strings.Index(rest, "\n## "); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// TestReadmeMatchesTheCLI holds the README's reference parts to the binary:
+// every command of `feishu-push --help` has its section, every environment
+// variable it lists is in the Settings table (and no other), the table's
+// flags exist, the exit codes table is the one of pkg/cli/exitcode.go, and
+// the Development layout names every package.
+func TestReadmeMatchesTheCLI(t *testing.T) {
+	readme := string(mustRead(t, "../../README.md"))
+	ios, _, out, _ := cli.TestStreams()
+	if code := cli.Main([]string{"--help"}, ios); code != 0 {
+		t.Fatalf("--help exits %d", code)
+	}
+	help := out.String()
+	ios, _, listenOut, _ := cli.TestStreams()
+	if code := cli.Main([]string{"listen", "--help"}, ios); code != 0 {
+		t.Fatalf("listen --help exits %d", code)
+	}
+	flagHelp := help + listenOut.String()
+
+	// Commands.
+	_, cmds, _ := strings.Cut(help, "\nCommands:\n")
+	cmds, _, _ = strings.Cut(cmds, "\n\n")
+	for _, l := range strings.Split(cmds, "\n") {
+		name := strings.Fields(l)[0]
+		if name == "help" {
+			continue
+		}
+		if !regexp.MustCompile("(?m)^#{2,3} .*`" + regexp.QuoteMeta(name) + "`").MatchString(readme) {
+			t.Errorf("README.md has no section heading naming the command `%s`", name)
+		}
+	}
+
+	// Environment.
+	_, envs, _ := strings.Cut(help, "\nEnvironment")
+	envs, _, _ = strings.Cut(envs, "\n\n")
+	envVar := regexp.MustCompile(`\bFEISHU_[A-Z_]+\b`)
+	want := map[string]bool{}
+	for _, v := range envVar.FindAllString(envs, -1) {
+		want[v] = true
+	}
+	settings := readmeSection(t, readme, "Settings")
+	got := map[string]bool{}
+	for _, l := range strings.Split(settings, "\n") {
+		if !strings.HasPrefix(l, "| `--") && !strings.HasPrefix(l, "| |") {
+			continue
+		}
+		cells := strings.Split(l, "|")
+		for _, v := range envVar.FindAllString(cells[2], -1) {
+			got[v] = true
+		}
+		for _, f := range regexp.MustCompile("`(--[a-z-]+)`").FindAllStringSubmatch(cells[1], -1) {
+			if !strings.Contains(flagHelp, "      "+f[1]+" ") {
+				t.Errorf("the Settings table has %s, which neither --help nor listen --help lists", f[1])
+			}
+		}
+	}
+	for v := range want {
+		if !got[v] {
+			t.Errorf("the Settings table lacks %s, which --help lists", v)
+		}
+	}
+	for v := range got {
+		if !want[v] {
+			t.Errorf("the Settings table has %s, which --help does not list", v)
+		}
+	}
+
+	// Exit codes: the table's first column is pkg/cli's set.
+	codes := map[int]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(readmeSection(t, readme, "Output, logs and exit codes"), -1) {
+		n, _ := strconv.Atoi(m[1])
+		codes[n] = true
+	}
+	for _, c := range []int{cli.ExitOK, cli.ExitInternal, cli.ExitUsage, cli.ExitRejected, cli.ExitAuth, cli.ExitTransient, cli.ExitInterrupted} {
+		if !codes[c] {
+			t.Errorf("the exit codes table lacks %d", c)
+		}
+		delete(codes, c)
+	}
+	for c := range codes {
+		t.Errorf("the exit codes table has %d, which pkg/cli/exitcode.go does not define", c)
+	}
+
+	// Layout: every package with Go code, by its directory.
+	dev := readmeSection(t, readme, "Development")
+	for _, root := range []string{"pkg", "internal", "cmd"} {
+		filepath.WalkDir(filepath.Join("../..", root), func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			if d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if gos, _ := filepath.Glob(filepath.Join(p, "*.go")); len(gos) == 0 {
+				return nil
+			}
+			rel, _ := filepath.Rel("../..", p)
+			if root == "cmd" && strings.Count(rel, "/") > 1 {
+				return nil // the bench driver's helper programs
+			}
+			if !strings.Contains(dev, "`"+rel+"/`") {
+				t.Errorf("the Development layout does not describe `%s/`", rel)
+			}
+			return nil
+		})
 	}
 }
