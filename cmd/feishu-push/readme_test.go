@@ -180,6 +180,7 @@ var readmeWants = []struct {
 	{"export FEISHU_ENCRYPT_KEY=...", readmeWant{skip: "placeholder values from the Feishu console"}},
 	{"feishu-push listen --addr 0.0.0.0:8080", readmeWant{skip: "a long-running service; pkg/cli/listen_test.go drives listen with --on handlers over HTTP"}},
 	{"feishu-push listen | jq", readmeWant{skip: "a long-running service; listen_test.go checks the JSON lines on stdout"}},
+	{"SANDBOX=http://127.0.0.1:9800", readmeWant{skip: "sets the address for the two lines below, which cannot run here"}},
 	{"curl -s -X POST $SANDBOX/api/events", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go posts to /api/events"}},
 	{"curl -s -X POST $SANDBOX/api/callback", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go and examples/demo.sh click through /api/callback"}},
 
