@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
@@ -168,7 +169,8 @@ var readmeWants = []struct {
 
 	{"feishu-push preview --card-file examples/cards/v2.json -o card.html", readmeWant{}},
 	{`feishu-push preview send-text --to oc_xxx --text "backup done"`, readmeWant{out: regexp.MustCompile(`(?is)^<!doctype html>.*backup done`)}},
-	{"feishu-push preview push-dashboard", readmeWant{skip: "--open starts a browser; the same line without --open is tested in pkg/cli preview tests"}},
+	// --open runs xdg-open: here a stand-in that records what it was given.
+	{"feishu-push preview push-dashboard", readmeWant{err: regexp.MustCompile(`^$`)}},
 
 	// my-card.json is the reader's card; the test writes one with a note at
 	// body.elements[3], and the output must be the line shown.
@@ -235,6 +237,8 @@ func TestReadmeExamples(t *testing.T) {
 	if err := os.Symlink(exe, filepath.Join(bin, "feishu-push")); err != nil {
 		t.Fatal(err)
 	}
+	opened := filepath.Join(dir, "opened")
+	mustWrite(t, filepath.Join(bin, "xdg-open"), []byte("#!/bin/sh\necho \"$@\" >>"+opened+"\n"), 0o755)
 	work := filepath.Join(dir, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -359,6 +363,22 @@ func TestReadmeExamples(t *testing.T) {
 			}
 			ack.Close()
 		})
+	}
+	// The pages preview wrote, and the one --open opened.
+	for _, f := range []string{"card.html", "dashboard.html"} {
+		if b, err := os.ReadFile(filepath.Join(work, f)); err != nil || !bytes.Contains(b, []byte("<html")) {
+			t.Errorf("preview -o %s wrote no page: %v", f, err)
+		}
+	}
+	// preview starts the opener without waiting for it: give it its moment.
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(opened); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if b, _ := os.ReadFile(opened); string(b) != "dashboard.html\n" && !strings.HasSuffix(string(b), "/dashboard.html\n") {
+		t.Errorf("--open opened %q, want dashboard.html", b)
 	}
 	for _, e := range readmeWants {
 		if !used[e.prefix] {
