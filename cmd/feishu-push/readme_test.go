@@ -182,9 +182,12 @@ var readmeWants = []struct {
 	{"export FEISHU_ENCRYPT_KEY=...", readmeWant{skip: "placeholder values from the Feishu console"}},
 	{"feishu-push listen --addr 0.0.0.0:8080", readmeWant{skip: "a long-running service; pkg/cli/listen_test.go drives listen with --on handlers over HTTP"}},
 	{"feishu-push listen | jq", readmeWant{skip: "a long-running service; listen_test.go checks the JSON lines on stdout"}},
-	{"SANDBOX=http://127.0.0.1:9800", readmeWant{skip: "sets the address for the two lines below, which cannot run here"}},
-	{"curl -s -X POST $SANDBOX/api/events", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go posts to /api/events"}},
-	{"curl -s -X POST $SANDBOX/api/callback", readmeWant{skip: "needs a listener connected to the sandbox; listen_test.go and examples/demo.sh click through /api/callback"}},
+	// Run against a real sandbox (its port remapped) with a listener
+	// connected over the long connection and three messages sent, the
+	// third with a callback button: see sandboxWithListener.
+	{"SANDBOX=http://127.0.0.1:9800", readmeWant{}},
+	{"curl -s -X POST $SANDBOX/api/events", readmeWant{out: regexp.MustCompile(`"status":200`)}},
+	{"curl -s -X POST $SANDBOX/api/callback", readmeWant{out: regexp.MustCompile(`"status":200`)}},
 
 	// Recipients and fan-out.
 	{`psql -Atc "select open_id from store_managers" | feishu-push send-card --to-file -`, readmeWant{msgs: 3}},
@@ -302,6 +305,10 @@ func TestReadmeExamples(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) {
 			port := ""
+			if strings.HasPrefix(runnable[0].text, "SANDBOX=") {
+				port = freePort(t)
+				sandboxWithListener(t, filepath.Join(bin, "feishu-push"), env, work, port)
+			}
 			var script strings.Builder
 			for _, c := range runnable {
 				text := remap(c.text)
@@ -698,4 +705,69 @@ func TestReadmeMatchesTheCLI(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// sandboxWithListener prepares what the README's $SANDBOX lines assume: the
+// sandbox on port, `feishu-push listen --long-connection` connected to it,
+// and three messages sent, the third with a callback button.
+func sandboxWithListener(t *testing.T, fp string, env []string, dir, port string) {
+	t.Helper()
+	base := "http://127.0.0.1:" + port
+	env = append(slicesWithout(env, "FEISHU_BASE_URL="), "FEISHU_BASE_URL="+base)
+	start := func(name string, args ...string) (logFile string) {
+		logFile = filepath.Join(dir, name+".log")
+		f, err := os.Create(logFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		c := exec.Command(fp, args...)
+		c.Dir, c.Env, c.Stdout, c.Stderr = dir, env, f, f
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			c.Process.Signal(syscall.SIGTERM)
+			c.Wait()
+		})
+		return logFile
+	}
+	waitFor := func(what string, ok func() bool) {
+		for i := 0; !ok(); i++ {
+			if i == 400 {
+				t.Fatalf("%s did not happen", what)
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	start("sandbox", "sandbox", "--addr", "127.0.0.1:"+port)
+	waitFor("the sandbox listening", func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	log := start("listen", "listen", "--long-connection", "--state-dir", filepath.Join(dir, "listen-state"), "--on", "*=cat >/dev/null")
+	waitFor("the listener connecting", func() bool {
+		b, _ := os.ReadFile(log)
+		return bytes.Contains(b, []byte("long connection open"))
+	})
+	for i := 1; i <= 3; i++ {
+		c := exec.Command(fp, "send-card", "--to", "oc_xxx", "--title", "Disk", "--button", `Ack=callback:{"action":"ack"}`)
+		c.Dir, c.Env = dir, env
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("send-card to the sandbox: %v\n%s", err, out)
+		}
+	}
+}
+
+func slicesWithout(env []string, prefix string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, prefix) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
