@@ -134,7 +134,7 @@ func TestCrontabAsCronRunsIt(t *testing.T) {
 		}
 	}
 	repo := mustAbs(t, "../..")
-	sources := map[string]string{"README.md": readmeCron(t)}
+	sources := map[string]string{"README.md": readmeCron(t), "examples/openclaw/SKILL.md": skillCron(t, repo)}
 	for _, f := range []string{"crontab.example", "examples/dashboard/crontab"} {
 		sources[f] = string(mustRead(t, filepath.Join(repo, f)))
 	}
@@ -226,6 +226,7 @@ func runCrontab(t *testing.T, repo string, jobs []cronLine) {
 	// What the jobs read: the report files, the query, and a psql that
 	// answers it with the example CSV.
 	reports := filepath.Join(root, "var", "lib", "reports")
+	mustWrite(t, filepath.Join(reports, "daily.json"), mustRead(t, filepath.Join(repo, "examples/dashboard/sales.json")), 0o644)
 	mustWrite(t, filepath.Join(reports, "sales-summary.md"), mustRead(t, filepath.Join(repo, "examples/dashboard/summary.md")), 0o644)
 	mustWrite(t, filepath.Join(reports, "health.json"), []byte(`{"color":"orange","env":"prod","title":"Health","body":"all **green**","host":"h1","runbook":"https://wiki.example.com/h","fields":[]}`), 0o644)
 	mustWrite(t, filepath.Join(root, "etc", "feishu-push", "stores.sql"), []byte("select * from store_sales_today;\n"), 0o644)
