@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -484,6 +485,28 @@ func skillCron(t *testing.T, repo string) string {
 	return out.String()
 }
 
+// flushHelpCron returns the crontab line that `feishu-push flush --help`
+// shows.
+func flushHelpCron(t *testing.T) string {
+	t.Helper()
+	ios, _, out, _ := cli.TestStreams()
+	if code := cli.Run(context.Background(), cli.NewFactory(ios, func(string) string { return "" }), []string{"flush", "--help"}); code != 0 {
+		t.Fatalf("flush --help: exit %d", code)
+	}
+	_, examples, _ := strings.Cut(out.String(), "\nExamples:\n")
+	examples, _, _ = strings.Cut(examples, "\n\n")
+	var lines strings.Builder
+	for _, l := range strings.Split(examples, "\n") {
+		if l = strings.TrimSpace(l); !strings.HasPrefix(l, "#") && cronJob.MatchString(l) {
+			lines.WriteString(l + "\n")
+		}
+	}
+	if lines.Len() == 0 {
+		t.Fatal("flush --help shows no crontab line")
+	}
+	return lines.String()
+}
+
 // TestStatusBoardByHand runs the "try it by hand" lines of
 // examples/status-board/README.md as written, /opt mapped into a temp root,
 // with the example's env file filled in as its comments say: the dry run
@@ -672,7 +695,7 @@ func TestReadmeMatchesTheCLI(t *testing.T) {
 		n, _ := strconv.Atoi(m[1])
 		codes[n] = true
 	}
-	for _, c := range []int{cli.ExitOK, cli.ExitInternal, cli.ExitUsage, cli.ExitRejected, cli.ExitAuth, cli.ExitTransient, cli.ExitInterrupted} {
+	for _, c := range []int{cli.ExitOK, cli.ExitInternal, cli.ExitUsage, cli.ExitRejected, cli.ExitAuth, cli.ExitTransient, cli.ExitSpoolWrite, cli.ExitInterrupted} {
 		if !codes[c] {
 			t.Errorf("the exit codes table lacks %d", c)
 		}

@@ -39,7 +39,7 @@ turns, so none sends a message twice. Spool files feishu-push did not write
 are refused and moved to dead/.
 `,
 		Example: `  # in crontab, every 10 minutes:
-  */10 * * * * pusher sh -c '. /etc/feishu-push.env && exec feishu-push flush --spool-dir /var/spool/feishu-push' >/dev/null`,
+  */10 * * * * pusher flock -n /run/lock/feishu-push-flush.lock sh -c 'set -a && . /etc/feishu-push.env && set +a && exec /usr/local/bin/feishu-push flush' >/dev/null`,
 		Args: cobra.NoArgs,
 		RunE: f.runE(func(cmd *cobra.Command, _ []string) error {
 			return runFlush(cmd.Context(), opts)
