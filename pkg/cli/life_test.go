@@ -193,7 +193,8 @@ func TestRecall(t *testing.T) {
 	// Not the bot's message.
 	user := e.Srv.AddUserMessage("oc_a", "hi").MessageID
 	r = e.Run("", "recall", user)
-	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "a bot can recall only the messages it sent") {
+	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "a bot can recall only the messages it sent") ||
+		!strings.HasPrefix(r.ErrOut, "feishu-push: recall of "+user+" failed: ") {
 		t.Errorf("not own: %d %s", r.Code, r.ErrOut)
 	}
 	// The dry run says what it would recall.
@@ -205,7 +206,7 @@ func TestRecall(t *testing.T) {
 	// Too old: a clear message, and the key keeps its messages.
 	clock.Advance(25 * time.Hour)
 	r = e.Run("", "recall", "--update-key", "board")
-	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "older than the tenant's recall time limit") || !strings.Contains(r.ErrOut, "failed: recall om_") ||
+	if r.Code != ExitRejected || !strings.Contains(r.ErrOut, "older than the tenant's recall time limit") || !strings.Contains(r.ErrOut, "failed: recall om_") || strings.Contains(r.ErrOut, "send to") ||
 		!strings.Contains(r.ErrOut, "the update key board still refers to it") {
 		t.Errorf("too old: %d %s", r.Code, r.ErrOut)
 	}

@@ -112,7 +112,8 @@ func runLint(_ context.Context, opts *LintOptions) error {
 		}
 	}
 	if problems > 0 {
-		return &delivery.ReportedError{Err: usageErrorf("lint found %d problems", problems), Summary: fmt.Sprintf("lint: %d problems in %d files", problems, len(opts.Files))}
+		return &delivery.ReportedError{Err: usageErrorf("lint found %s", plural(problems, "problem")),
+			Summary: fmt.Sprintf("lint: %s in %s", plural(problems, "problem"), plural(len(opts.Files), "file"))}
 	}
 	return nil
 }
@@ -199,4 +200,12 @@ func sampleView(d *dashboard.Data) *dashboard.View {
 		v.Chart.ImageKey = dashboard.PlaceholderImageKey
 	}
 	return v
+}
+
+// plural writes n and noun, with an s unless n is 1: "1 problem", "3 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -48,7 +48,7 @@ func TestLintFindsAndPoints(t *testing.T) {
 	if r.Out != bad+`: body.elements[1].tag: "action" is a 1.0-only tag; schema 2.0 cards reject it (Feishu error 200861) [v2-tag]`+"\n" {
 		t.Errorf("stdout %q", r.Out)
 	}
-	if r.ErrOut != "feishu-push: lint: 1 problems in 2 files\n" {
+	if r.ErrOut != "feishu-push: lint: 1 problem in 2 files\n" {
 		t.Errorf("stderr %q", r.ErrOut)
 	}
 	// The same card is refused before a send.

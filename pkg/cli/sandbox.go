@@ -66,9 +66,9 @@ JSON toggle, updated live. GET /api/messages returns the same as JSON.`,
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:9800", "`ADDR`ess to listen on, host:port")
 	cmd.Flags().BoolVar(&opts.RateLimits, "rate-limits", false, "enforce Feishu's documented rate limits (50/s, 1000/min per app; 5/s per chat or user; 5/s, 100/min per webhook)")
-	cmd.Flags().StringVar(&opts.CallbackURL, "callback-url", "", "send events and card button clicks to this listener (feishu-push listen)")
-	cmd.Flags().StringVar(&opts.EncryptKey, "encrypt-key", "", "encrypt and sign what goes to --callback-url with this key")
-	cmd.Flags().StringVar(&opts.VerificationToken, "verification-token", "", "put this verification token in what goes to --callback-url")
+	cmd.Flags().StringVar(&opts.CallbackURL, "callback-url", "", "send events and card button clicks to the listener (feishu-push listen) at this `URL`")
+	cmd.Flags().StringVar(&opts.EncryptKey, "encrypt-key", "", "encrypt and sign what goes to --callback-url with this `KEY`")
+	cmd.Flags().StringVar(&opts.VerificationToken, "verification-token", "", "put this verification `TOKEN` in what goes to --callback-url")
 	return cmd
 }
 

@@ -287,6 +287,8 @@ type outcome struct {
 	// hidden is set for a batch member whose failure is the batch's own,
 	// already printed once for the batch.
 	hidden bool
+	// recall is set for the outcome of a recall, whose failure line says so.
+	recall bool
 }
 
 // print prints a job's outcomes: the result lines on stdout, one line per
@@ -297,7 +299,11 @@ func (e *Engine) print(outs []outcome) {
 		case o.err == nil:
 			e.Out.data(fmt.Sprintf("%s\t%s", o.res.To, o.res.MessageID))
 		case !o.hidden:
-			e.Out.ReportFailure(o.res.To, o.err, o.note)
+			what := "send to " + o.res.To
+			if o.recall {
+				what = "recall of " + o.res.To
+			}
+			e.Out.ReportFailure(what, o.err, o.note)
 		}
 	}
 }
@@ -342,7 +348,7 @@ func (e *Engine) notSent(j *Job, err error) []outcome {
 	}
 	res := Result{To: j.To, ReceiveIDType: j.Recipient.IDType, UUID: j.UUID, Error: resultError(err)}
 	logResult(e.Log, j, res, 0, nil)
-	return []outcome{{res: res, err: err}}
+	return []outcome{{res: res, err: err, recall: j.Mode == ModeRecall}}
 }
 
 // send sends one prepared job and logs its result. Each Mode has its case.
@@ -376,7 +382,7 @@ func (e *Engine) send(ctx context.Context, j *Job, log zerolog.Logger) []outcome
 		res.Error = resultError(err)
 	}
 	logResult(log, j, res, time.Since(start), resp)
-	return []outcome{{res: res, err: err}}
+	return []outcome{{res: res, err: err, recall: j.Mode == ModeRecall}}
 }
 
 // batchOutcomes reports one result per member of a batch: delivered, or
@@ -393,7 +399,7 @@ func (e *Engine) batchOutcomes(j *Job, br *feishu.BatchResult, resp *feishu.Resp
 	var outs []outcome
 	if err != nil {
 		// The batch's failure is printed once, for the batch.
-		e.Out.ReportFailure(j.To, err, "")
+		e.Out.ReportFailure("send to "+j.To, err, "")
 	}
 	for _, m := range j.Members {
 		mj := &Job{To: m.String(), Mode: ModeBatch, Recipient: m, Msg: j.Msg}

@@ -26,10 +26,11 @@ func (o *Output) data(line string) {
 	}
 }
 
-// ReportFailure prints one line about a failed message on stderr.
-func (o *Output) ReportFailure(to string, err error, note string) {
+// ReportFailure prints one line about a failed message on stderr; what
+// names it, e.g. "send to oc_x" or "recall of om_x".
+func (o *Output) ReportFailure(what string, err error, note string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "feishu-push: send to %s failed: %v", to, err)
+	fmt.Fprintf(&b, "feishu-push: %s failed: %v", what, err)
 	if re := resultError(err); re.Hint != "" {
 		b.WriteString("; hint: " + re.Hint)
 	}
