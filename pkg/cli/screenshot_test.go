@@ -95,6 +95,9 @@ func TestDashboardScreenshots(t *testing.T) {
 		t.Skip("no Chromium found (apt-get install chromium, or set $CHROMIUM): the browser test is skipped")
 	}
 	dir := t.TempDir()
+	// The limiter reads $XDG_RUNTIME_DIR from the process: keep its state
+	// out of the user's runtime and cache directories.
+	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "run"))
 	fake := feishutest.New()
 	srv := httptest.NewServer(inbox.New(fake))
 	defer srv.Close()
