@@ -46,6 +46,9 @@ type setting struct {
 	// the file holding a secret, or a shorthand for a URL. It is resolved
 	// with its primary, never alone.
 	alt string
+	// obsolete, when set, says why the flag has no effect; it is hidden
+	// from help and still accepted, so that old command lines run.
+	obsolete string
 	// apply stores a resolved value; nil for settings read elsewhere
 	// (--config, --profile) and for alternates without a default.
 	apply func(s *Settings, v value) error
@@ -147,8 +150,11 @@ var settings = []setting{
 			s.Limits.PerMinute = v.float()
 			return positive(s.Limits.PerMinute > 0)
 		}},
-	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "app messages that may leave at once before --rate applies (Feishu allows 50 a second)",
-		apply: func(s *Settings, v value) error { s.Limits.Burst = v.int(); return positive(s.Limits.Burst >= 1) }},
+	// --burst is accepted for old command lines and has no effect: the
+	// sliding-window limiter lets a full window leave at once.
+	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "deprecated, no effect",
+		obsolete: "no effect: --rate and --rate-per-minute are sliding windows, and a full window may leave at once",
+		apply:    func(s *Settings, v value) error { s.Limits.Burst = v.int(); return positive(s.Limits.Burst >= 1) }},
 	{flag: "workers", kind: kInt, def: "16", arg: "N", help: "messages in flight at once",
 		apply: func(s *Settings, v value) error { s.Workers = v.int(); return positive(s.Workers >= 1) }},
 	// The listener's own settings: read by listen (its flags are its own),
@@ -300,6 +306,11 @@ func (g globalFlags) addFlags(fs *pflag.FlagSet) {
 		fl := fs.VarPF(v, s.flag, "", help)
 		if s.kind == kBool {
 			fl.NoOptDefVal = "true"
+		}
+		if s.obsolete != "" {
+			// Hidden, not pflag's Deprecated: cobra prints that notice on
+			// stdout, which would break --json output.
+			fl.Hidden = true
 		}
 	}
 }
