@@ -18,7 +18,8 @@ FUZZ     := \
 	./pkg/vchart:FuzzSVG \
 	./pkg/spool:FuzzDecode \
 	./pkg/listen:FuzzDecode \
-	./pkg/larkws:FuzzFrame
+	./pkg/larkws:FuzzFrame \
+	./pkg/metrics:FuzzParse
 FUZZTIME ?= 3s
 
 .PHONY: all build install test unit fuzz lint corpus demo bench race screenshot man completions clean \

@@ -61,7 +61,20 @@ func main() {
 	perProc := flag.Int("per-proc", 400, "recipients of each process in the shared-budget run")
 	flag.Float64Var(&b.faults, "faults", 0.05, "share of fan-out requests that fail transiently")
 	clean := flag.Bool("clean", true, "also run 1,000 recipients without faults, which fit one minute's window")
+	only := flag.String("only", "", "run only these sections, comma-separated: fanout, shared, startup, init, webhook; the report then goes to stdout only, unless -out is given")
 	flag.Parse()
+	sections := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			sections[s] = true
+		}
+	}
+	want := func(section string) bool { return len(sections) == 0 || sections[section] }
+	write := true
+	if len(sections) > 0 {
+		write = false
+		flag.Visit(func(f *flag.Flag) { write = write || f.Name == "out" })
+	}
 	b.bin = abs(b.bin)
 	if b.baseline != "" {
 		b.baseline = abs(b.baseline)
@@ -78,22 +91,28 @@ func main() {
 	r.WriteString("Reproduce: `make bench` (it builds `bin/feishu-push`, runs the Go benchmarks, then this driver); `make bench BENCH_RECIPIENTS=1000,2000` adds the two-minute run. Timings on a shared machine are noisy: read the paired ratios, which are measured side by side, rather than single numbers.\n\n")
 	r.WriteString(ceilingNote)
 
-	if *clean {
+	if *clean && want("fanout") {
 		b.fanOut(1000, 0, 0)
 	}
 	for i, n := range strings.Split(*fanout, ",") {
 		var count int
 		fmt.Sscan(strings.TrimSpace(n), &count)
-		if count > 0 {
+		if count > 0 && want("fanout") {
 			b.fanOut(count, i+1, b.faults)
 		}
 	}
-	if *procs > 0 {
+	if *procs > 0 && want("shared") {
 		b.sharedBudget(*procs, *perProc)
 	}
-	b.startup()
-	b.initTrace()
-	b.webhook()
+	if want("startup") {
+		b.startup()
+	}
+	if want("init") {
+		b.initTrace()
+	}
+	if want("webhook") {
+		b.webhook()
+	}
 	if *gobench != "" {
 		raw, err := os.ReadFile(*gobench)
 		check(err)
@@ -105,7 +124,9 @@ func main() {
 		}
 		r.WriteString("```\n")
 	}
-	check(os.WriteFile(*out, []byte(r.String()), 0o644))
+	if write {
+		check(os.WriteFile(*out, []byte(r.String()), 0o644))
+	}
 	fmt.Print(r.String())
 	if b.refused > 0 {
 		fmt.Fprintf(os.Stderr, "feishu-push-bench: the fake refused %d fan-out requests for a rate limit\n", b.refused)
@@ -451,6 +472,7 @@ func (b *bench) rssRow(name string, mk func(int) *exec.Cmd, target string) {
 func (b *bench) initTrace() {
 	b.r.WriteString("## 4. Start-up: package initialisation\n\n`GODEBUG=inittrace=1 feishu-push version`, median of 15 runs; the last column is the offset of the last init from process start.\n\n| binary | size | packages | init clock | init allocs | of which protobuf + prometheus | last init at |\n|---|---|---|---|---|---|---|\n")
 	bins := [][2]string{{"feishu-push", b.bin}}
+	var tops []string
 	if b.baseline != "" {
 		bins = append(bins, [2]string{b.baselineLabel, b.baseline})
 	}
@@ -458,6 +480,8 @@ func (b *bench) initTrace() {
 		var pkgs int
 		var clocks, lasts, proms []float64
 		var bytes float64
+		perPkg := map[string][]float64{}
+		allocs := map[string]float64{}
 		for i := 0; i < 15; i++ {
 			cmd := exec.Command(nb[1], "version")
 			cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
@@ -478,6 +502,10 @@ func (b *bench) initTrace() {
 				fmt.Sscan(f[7], &by)
 				pkgs++
 				clock += c
+				perPkg[f[1]] = append(perPkg[f[1]], c)
+				var al float64
+				fmt.Sscan(f[9], &al)
+				allocs[f[1]] = al
 				bytes += by
 				last = max(last, at)
 				if strings.Contains(f[1], "protobuf") || strings.Contains(f[1], "prometheus") {
@@ -488,8 +516,35 @@ func (b *bench) initTrace() {
 		}
 		fi, _ := os.Stat(nb[1])
 		fmt.Fprintf(&b.r, "| %s | %.1f MiB | %d | %.2f ms | %.0f KiB | %.2f ms | %.1f ms |\n", nb[0], float64(fi.Size())/(1<<20), pkgs, med(clocks), bytes/1024, med(proms), med(lasts))
+		tops = append(tops, topInits(nb[0], perPkg, allocs))
 	}
 	b.r.WriteString("\n")
+	for _, t := range tops {
+		b.r.WriteString(t)
+	}
+}
+
+// topInits lists the packages whose initialisation took longest (median
+// clock over the runs), with their allocations.
+func topInits(name string, perPkg map[string][]float64, allocs map[string]float64) string {
+	type pc struct {
+		pkg   string
+		clock float64
+	}
+	var all []pc
+	for p, cs := range perPkg {
+		all = append(all, pc{p, med(cs)})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].clock > all[j].clock || all[i].clock == all[j].clock && all[i].pkg < all[j].pkg
+	})
+	var w strings.Builder
+	fmt.Fprintf(&w, "Largest package initialisations of %s (median clock; allocations of the last run):\n\n| package | clock | allocs |\n|---|---|---|\n", name)
+	for _, p := range all[:min(8, len(all))] {
+		fmt.Fprintf(&w, "| %s | %.3f ms | %.0f |\n", p.pkg, p.clock, allocs[p.pkg])
+	}
+	w.WriteString("\n")
+	return w.String()
 }
 
 func med(xs []float64) float64 {

@@ -62,6 +62,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOOK", srv.URL+"/open-apis/bot/v2/hook/"+hookToken)
 			env.Setenv("HOOK_SECRET", hookSecret)
 			env.Setenv("HOME", env.WorkDir)
+			// The limiter's shared state: not the user's runtime directory.
+			env.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 			env.Setenv("EXAMPLES", filepath.Join(mustAbs(t, "../../examples")))
 			env.Setenv("TZ", "UTC")
 			return nil

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/feishu-push/feishu-push/pkg/vchart"
 )
@@ -455,7 +455,7 @@ func (l *linter) element(v any, path string, root bool) {
 					l.add(p, "field", codeParse, "a field must be an object {is_short, text}")
 					continue
 				}
-				l.props(fm, p, fieldProps, false)
+				l.props(fm, p, fieldProps(), false)
 			}
 		}
 		for _, k := range []string{"icon", "extra"} {
@@ -505,7 +505,7 @@ func (l *linter) element(v any, path string, root bool) {
 	}
 }
 
-var fieldProps = parseProps("is_short:b text:t!")
+var fieldProps = sync.OnceValue(func() map[string]Prop { return parseProps("is_short:b text:t!") })
 
 // shape checks a plain object against its shape: in 2.0, unknown keys (an
 // error for strictly documented shapes, else a warning); kinds and enums.
@@ -564,7 +564,7 @@ func (l *linter) elementID(t map[string]any, path string) {
 	}
 	s, _ := id.(string)
 	switch {
-	case !elementIDRe.MatchString(s) || len(s) > maxElementID:
+	case !elementIDRe().MatchString(s) || len(s) > maxElementID:
 		l.add(path+".element_id", "element-id", codeElementID, fmt.Sprintf("%q: letters, digits and _, starting with a letter, at most %d characters", s, maxElementID))
 	case l.ids[s] != "":
 		l.add(path+".element_id", "element-id", codeElementID, fmt.Sprintf("%q is already used at %s; element_id must be unique in a card", s, l.ids[s]))
@@ -664,17 +664,17 @@ var htmlTags = map[string]bool{"div": true, "span": true, "p": true, "img": true
 	"meta": true, "link_": true, "strike": true, "kbd": true, "abbr": true, "q": true, "cite": true, "dl": true, "dt": true, "dd": true}
 
 var (
-	htmlTagRe  = regexp.MustCompile(`</?([A-Za-z][A-Za-z0-9_]*)(?:\s[^<>]*)?/?>`)
-	codeSpanRe = regexp.MustCompile("(?s)```.*?```|`[^`\n]*`")
-	gfmDelimRe = regexp.MustCompile(`^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{3,}:?\s*\|\s*$`)
+	htmlTagRe  = lazyRegexp(`</?([A-Za-z][A-Za-z0-9_]*)(?:\s[^<>]*)?/?>`)
+	codeSpanRe = lazyRegexp("(?s)```.*?```|`[^`\n]*`")
+	gfmDelimRe = lazyRegexp(`^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{3,}:?\s*\|\s*$`)
 )
 
 // markdown checks markdown text: its HTML tags and (2.0 markdown) its GFM
 // tables, which count toward the card's table limit.
 func (l *linter) markdown(s, path string, element bool) {
-	plain := codeSpanRe.ReplaceAllString(s, "")
+	plain := codeSpanRe().ReplaceAllString(s, "")
 	seen := map[string]bool{}
-	for _, m := range htmlTagRe.FindAllStringSubmatch(plain, -1) {
+	for _, m := range htmlTagRe().FindAllStringSubmatch(plain, -1) {
 		name := strings.ToLower(m[1])
 		if slices.Contains(MarkdownTags, name) || seen[name] {
 			continue
@@ -691,7 +691,7 @@ func (l *linter) markdown(s, path string, element bool) {
 	}
 	n := 0
 	for _, line := range strings.Split(plain, "\n") {
-		if gfmDelimRe.MatchString(line) {
+		if gfmDelimRe().MatchString(line) {
 			n++
 		}
 	}
@@ -707,7 +707,7 @@ type ImageRef struct {
 	Key  string
 }
 
-var mdImageRe = regexp.MustCompile(`!\[[^\]]*\]\(([A-Za-z0-9_\-]+)\)`)
+var mdImageRe = lazyRegexp(`!\[[^\]]*\]\(([A-Za-z0-9_\-]+)\)`)
 
 // ImageKeys lists every image key a card uses: img elements (and their
 // i18n_img_key), image combinations, image pickers, custom and standard
@@ -739,7 +739,7 @@ func ImageKeys(obj map[string]any) []ImageRef {
 					continue
 				case k == "content" && tag == "markdown":
 					if s, ok := t[k].(string); ok {
-						for _, m := range mdImageRe.FindAllStringSubmatch(s, -1) {
+						for _, m := range mdImageRe().FindAllStringSubmatch(s, -1) {
 							if strings.HasPrefix(m[1], "img_") {
 								out = append(out, ImageRef{p, m[1]})
 							}
@@ -771,10 +771,10 @@ func ImageKeys(obj map[string]any) []ImageRef {
 // webhook) covers it.
 
 var (
-	chartHeightRe = regexp.MustCompile(`^([0-9]+)px$`)
+	chartHeightRe = lazyRegexp(`^([0-9]+)px$`)
 	// jsFunctionRe matches JavaScript function code: function(x){...} or
 	// an arrow function, (x) => ... or x => ....
-	jsFunctionRe = regexp.MustCompile(`\bfunction\b\s*[\w$]*\s*\([^()]*\)\s*\{|(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>`)
+	jsFunctionRe = lazyRegexp(`\bfunction\b\s*[\w$]*\s*\([^()]*\)\s*\{|(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>`)
 )
 
 // chartFunctionKeys are VChart options that only take a JavaScript
@@ -799,7 +799,7 @@ func (l *linter) chart(t map[string]any, path string) {
 	l.charts[scope] = append(l.charts[scope], path)
 
 	if h, ok := t["height"].(string); ok && h != "auto" {
-		m := chartHeightRe.FindStringSubmatch(h)
+		m := chartHeightRe().FindStringSubmatch(h)
 		switch {
 		case m == nil:
 			l.add(path+".height", "chart", codeParse, fmt.Sprintf(`%q: want "auto" or a height in pixels from 1px to 999px`, h))
@@ -861,7 +861,7 @@ func (l *linter) chartJS(v any, path string) {
 		}
 	case string:
 		switch {
-		case jsFunctionRe.MatchString(t):
+		case jsFunctionRe().MatchString(t):
 			l.add(path, "chart-js", codeChart, fmt.Sprintf("%q looks like a JavaScript function; a card's chart_spec is JSON without functions", clip(t)))
 		case strings.Contains(t, "=>"):
 			l.warn(path, "chart-js", codeChart, fmt.Sprintf("%q may be JavaScript (=>); a card's chart_spec runs no functions", clip(t)))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 )
 
 // Finding is one problem found by Lint, located by a JSON path.
@@ -55,7 +54,7 @@ const (
 // ButtonTypes are the button styles Feishu draws.
 var ButtonTypes = []string{"default", "primary", "danger", "text", "primary_text", "danger_text", "primary_filled", "danger_filled", "laser"}
 
-var elementIDRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+var elementIDRe = lazyRegexp(`^[A-Za-z][A-Za-z0-9_]*$`)
 
 // Lint checks card JSON against the card schema (see schema.go) and the
 // rules Feishu enforces and documents: JSON validity; 1.0 versus 2.0

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -482,13 +481,13 @@ func encode(v any) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-var execErrRe = regexp.MustCompile(`^template: ([^:]*):(\d+):(?:\d+:)? (?:executing "[^"]*" at <([^>]*)>: )?(.*)$`)
-var missingKeyRe = regexp.MustCompile(`map has no entry for key "([^"]*)"`)
+var execErrRe = lazyRegexp(`^template: ([^:]*):(\d+):(?:\d+:)? (?:executing "[^"]*" at <([^>]*)>: )?(.*)$`)
+var missingKeyRe = lazyRegexp(`map has no entry for key "([^"]*)"`)
 
 // cleanTemplateError turns text/template's errors into "name:line: msg".
 func cleanTemplateError(name string, err error) error {
 	msg := err.Error()
-	m := execErrRe.FindStringSubmatch(msg)
+	m := execErrRe().FindStringSubmatch(msg)
 	if m == nil {
 		return &TemplateError{Name: name, Msg: strings.TrimPrefix(msg, "template: ")}
 	}
@@ -496,7 +495,7 @@ func cleanTemplateError(name string, err error) error {
 	fmt.Sscan(m[2], &line)
 	detail := m[4]
 	m[3] = strings.TrimSuffix(strings.TrimPrefix(m[3], "{{"), "}}")
-	if k := missingKeyRe.FindStringSubmatch(detail); k != nil {
+	if k := missingKeyRe().FindStringSubmatch(detail); k != nil {
 		detail = fmt.Sprintf("missing key %q", k[1])
 		if m[3] != "" {
 			detail += " in {{" + m[3] + "}}"

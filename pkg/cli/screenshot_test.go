@@ -67,6 +67,9 @@ func storeNames(t *testing.T) []string {
 func TestDashboardScreenshots(t *testing.T) {
 	bin := browser.Find(t)
 	dir := t.TempDir()
+	// The limiter reads $XDG_RUNTIME_DIR from the process: keep its state
+	// out of the user's runtime and cache directories.
+	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "run"))
 	fake := feishutest.New()
 	srv := httptest.NewServer(inbox.New(fake))
 	defer srv.Close()

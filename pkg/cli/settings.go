@@ -49,6 +49,9 @@ type setting struct {
 	// the file holding a secret, or a shorthand for a URL. It is resolved
 	// with its primary, never alone.
 	alt string
+	// obsolete, when set, says why the flag has no effect; it is hidden
+	// from help and still accepted, so that old command lines run.
+	obsolete string
 	// apply stores a resolved value; nil for settings read elsewhere
 	// (--config, --profile) and for alternates without a default.
 	apply func(s *Settings, v value) error
@@ -158,7 +161,10 @@ var settings = []setting{
 			s.Limits.PerMinute, err = validate.ParseRate("--rate-per-minute", v.text, validate.MinRatePerMinute, validate.MaxRatePerMinute)
 			return checked(err)
 		}},
-	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "app messages that may leave at once before --rate applies (Feishu allows 50 a second)",
+	// --burst is accepted for old command lines and has no effect: the
+	// sliding-window limiter lets a full window leave at once.
+	{flag: "burst", kind: kInt, def: strconv.Itoa(feishu.AppLimits.Burst), arg: "N", help: "deprecated, no effect",
+		obsolete: "no effect: --rate and --rate-per-minute are sliding windows, and a full window may leave at once",
 		apply: func(s *Settings, v value) error {
 			s.Limits.Burst = v.int()
 			return checked(validate.Count("--burst", s.Limits.Burst, 1, validate.MaxBurst))
@@ -313,6 +319,11 @@ func (g globalFlags) addFlags(fs *pflag.FlagSet) {
 		fl := fs.VarPF(v, s.flag, "", help)
 		if s.kind == kBool {
 			fl.NoOptDefVal = "true"
+		}
+		if s.obsolete != "" {
+			// Hidden, not pflag's Deprecated: cobra prints that notice on
+			// stdout, which would break --json output.
+			fl.Hidden = true
 		}
 	}
 }

@@ -13,12 +13,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/gofrs/flock"
 
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 )
@@ -81,19 +78,19 @@ func Write(path string, r Run, warn func(string)) error {
 	if err != nil {
 		warn(fmt.Sprintf("metrics file %s unreadable (%v); starting afresh", path, err))
 	}
-	fams := map[string]*dto.MetricFamily{}
-	for name, fam := range prev {
-		if _, ours := help[name]; !ours {
+	fams := map[string]*Family{}
+	for _, fam := range prev {
+		if _, ours := help[fam.Name]; !ours {
 			continue
 		}
-		for _, m := range fam.GetMetric() {
-			if jobOf(m) == r.Job && !(name == LastSuccess && !r.OK) {
+		for _, m := range fam.Series {
+			if jobOf(m) == r.Job && !(fam.Name == LastSuccess && !r.OK) {
 				continue // replaced below
 			}
-			if name == LastSuccess && jobOf(m) == r.Job {
+			if fam.Name == LastSuccess && jobOf(m) == r.Job {
 				m = withJob(m, r.Job)
 			}
-			add(fams, name, m)
+			add(fams, fam.Name, m)
 		}
 	}
 	now := float64(r.End.UnixMilli()) / 1000
@@ -112,76 +109,81 @@ func Write(path string, r Run, warn func(string)) error {
 	set(LastMessages, float64(r.Spooled), "result", "spooled")
 
 	var buf bytes.Buffer
-	names := make([]string, 0, len(fams))
-	for n := range fams {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		fam := fams[n]
-		slices.SortFunc(fam.Metric, func(a, b *dto.Metric) int { return strings.Compare(labelKey(a), labelKey(b)) })
-		if _, err := expfmt.MetricFamilyToText(&buf, fam); err != nil {
-			return err
-		}
+	if err := Format(&buf, sorted(fams)); err != nil {
+		return err
 	}
 	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }
 
+// sorted returns the families by name, each one's series by labels, so
+// that the file's text depends only on its content.
+func sorted(fams map[string]*Family) []Family {
+	out := make([]Family, 0, len(fams))
+	for _, f := range fams {
+		slices.SortStableFunc(f.Series, func(a, b Series) int { return compareLabels(a.Labels, b.Labels) })
+		out = append(out, *f)
+	}
+	slices.SortFunc(out, func(a, b Family) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func compareLabels(a, b []Label) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := strings.Compare(a[i].Name, b[i].Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[i].Value, b[i].Value); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
 // jobOf returns a series' job: its job label, or, for files written before
 // jobs had names, its command.
-func jobOf(m *dto.Metric) string {
+func jobOf(m Series) string {
 	cmd := ""
-	for _, lp := range m.GetLabel() {
-		switch lp.GetName() {
+	for _, l := range m.Labels {
+		switch l.Name {
 		case jobLabel:
-			return lp.GetValue()
+			return l.Value
 		case "command":
-			cmd = lp.GetValue()
+			cmd = l.Value
 		}
 	}
 	return cmd
 }
 
 // withJob gives a series without a job label its job.
-func withJob(m *dto.Metric, job string) *dto.Metric {
-	for _, lp := range m.GetLabel() {
-		if lp.GetName() == jobLabel {
+func withJob(m Series, job string) Series {
+	for _, l := range m.Labels {
+		if l.Name == jobLabel {
 			return m
 		}
 	}
-	m.Label = append(m.Label, &dto.LabelPair{Name: ptr(jobLabel), Value: ptr(job)})
-	slices.SortFunc(m.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+	m.Labels = append(slices.Clone(m.Labels), Label{jobLabel, job})
+	slices.SortFunc(m.Labels, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
 	return m
 }
 
-func add(fams map[string]*dto.MetricFamily, name string, m *dto.Metric) {
+func add(fams map[string]*Family, name string, m Series) {
 	fam := fams[name]
 	if fam == nil {
-		fam = &dto.MetricFamily{Name: ptr(name), Help: ptr(help[name]), Type: dto.MetricType_GAUGE.Enum()}
+		fam = &Family{Name: name, Help: help[name], Type: "gauge"}
 		fams[name] = fam
 	}
-	fam.Metric = append(fam.Metric, m)
+	fam.Series = append(fam.Series, m)
 }
 
-func gauge(v float64, labels ...string) *dto.Metric {
-	m := &dto.Metric{Gauge: &dto.Gauge{Value: ptr(v)}}
+func gauge(v float64, labels ...string) Series {
+	m := Series{Value: v}
 	for i := 0; i+1 < len(labels); i += 2 {
-		m.Label = append(m.Label, &dto.LabelPair{Name: ptr(labels[i]), Value: ptr(labels[i+1])})
+		m.Labels = append(m.Labels, Label{labels[i], labels[i+1]})
 	}
 	return m
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func labelKey(m *dto.Metric) string {
-	var b strings.Builder
-	for _, lp := range m.GetLabel() {
-		b.WriteString(lp.GetName() + "=" + lp.GetValue() + ",")
-	}
-	return b.String()
-}
-
-func read(path string) (map[string]*dto.MetricFamily, error) {
+func read(path string) ([]Family, error) {
 	fh, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -190,8 +192,7 @@ func read(path string) (map[string]*dto.MetricFamily, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	return p.TextToMetricFamilies(fh)
+	return Parse(fh)
 }
 
 func ensureDir(path string) error {
@@ -202,26 +203,18 @@ func ensureDir(path string) error {
 	return os.MkdirAll(dir, 0o700)
 }
 
-// lock takes an exclusive flock on path, waiting until ctx is done.
+// lock takes an exclusive lock on path (flock on Unix, LockFileEx on
+// Windows), waiting until ctx is done.
 func lock(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	l := flock.New(path, flock.SetPermissions(0o644))
+	ok, err := l.TryLockContext(ctx, 10*time.Millisecond)
 	if err != nil {
+		l.Close()
 		return nil, err
 	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	if !ok {
+		l.Close()
+		return nil, ctx.Err()
 	}
+	return func() { _ = l.Unlock(); l.Close() }, nil
 }

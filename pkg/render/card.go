@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"html"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,9 +19,9 @@ import (
 // Values that reach a style attribute are either built here from constants
 // or must match one of these; anything else is dropped.
 var (
-	cssLength = regexp.MustCompile(`^\d{1,4}(\.\d{1,2})?(px|%)$`)
-	cssColor  = regexp.MustCompile(`^(#[0-9A-Fa-f]{3,8}|rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*(0|1|0?\.\d+)\s*)?\))$`)
-	sizeWxH   = regexp.MustCompile(`^(\d{1,4})px\s+(\d{1,4})px$`)
+	cssLength = lazyRegexp(`^\d{1,4}(\.\d{1,2})?(px|%)$`)
+	cssColor  = lazyRegexp(`^(#[0-9A-Fa-f]{3,8}|rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*(0|1|0?\.\d+)\s*)?\))$`)
+	sizeWxH   = lazyRegexp(`^(\d{1,4})px\s+(\d{1,4})px$`)
 )
 
 // Locales lists the languages a card or a post offers, the default (zh_cn) first
@@ -104,7 +103,7 @@ func Locales(content []byte) []string {
 func postLocales(obj map[string]any) bool {
 	for k, v := range obj {
 		m, ok := v.(map[string]any)
-		if !ok || !localeKey.MatchString(k) {
+		if !ok || !localeKey().MatchString(k) {
 			return false
 		}
 		if _, ok := m["content"].([]any); !ok {
@@ -116,7 +115,7 @@ func postLocales(obj map[string]any) bool {
 	return len(obj) > 0
 }
 
-var localeKey = regexp.MustCompile(`^[a-z]{2}_[a-z]{2}$`)
+var localeKey = lazyRegexp(`^[a-z]{2}_[a-z]{2}$`)
 
 // pick returns m's value for the locale, else zh_cn, en_us, then the first.
 func (r *renderer) pick(m map[string]any) (any, bool) {
@@ -180,7 +179,7 @@ func (r *renderer) card(c map[string]any) string {
 			if cols, ok := st["color"].(map[string]any); ok {
 				for name, v := range cols {
 					m, _ := v.(map[string]any)
-					if lm, _ := m["light_mode"].(string); cssColor.MatchString(strings.TrimSpace(lm)) {
+					if lm, _ := m["light_mode"].(string); cssColor().MatchString(strings.TrimSpace(lm)) {
 						r.colors[name] = strings.TrimSpace(lm)
 					}
 				}
@@ -518,7 +517,7 @@ func length(v any) string {
 	switch t := v.(type) {
 	case string:
 		t = strings.TrimSpace(t)
-		if cssLength.MatchString(t) {
+		if cssLength().MatchString(t) {
 			return t
 		}
 		switch t {
@@ -558,7 +557,7 @@ func (r *renderer) img(el map[string]any) string {
 	case "large", "medium", "small", "tiny", "stretch_without_padding":
 		cls += " fp-img-" + size
 	default:
-		if m := sizeWxH.FindStringSubmatch(size); m != nil {
+		if m := sizeWxH().FindStringSubmatch(size); m != nil {
 			style = styleOf("width", m[1]+"px", "height", m[2]+"px")
 			cls += " fp-img-fixed"
 		}
@@ -612,7 +611,7 @@ func (r *renderer) columnSet(el map[string]any) string {
 				flex = fmt.Sprintf("%d 1 0", min(max(wi, 1), 5))
 			case w == "auto":
 				flex = "0 1 auto"
-			case cssLength.MatchString(w):
+			case cssLength().MatchString(w):
 				flex = "0 0 " + w
 			}
 		}

@@ -105,7 +105,14 @@ func New(t testing.TB, run Runner, opts ...feishutest.Option) *Env {
 		"FEISHU_APP_ID":     AppID,
 		"FEISHU_APP_SECRET": AppSecret,
 		"HOME":              dir,
+		// The limiter's shared state files go here, not into the user's
+		// real runtime or cache directory.
+		"XDG_RUNTIME_DIR": filepath.Join(dir, "run"),
 	}}
+	// Commands run in this process may read the variable with os.Getenv
+	// (feishu.DefaultStateDir does): isolate the process environment too.
+	// The runs are not parallel (t.Setenv refuses a parallel test).
+	t.Setenv("XDG_RUNTIME_DIR", e.Vars["XDG_RUNTIME_DIR"])
 	// The fake's own cleanup (NewServer) fails t for a scripted fault that
 	// was not consumed.
 	t.Cleanup(e.checkNoSecrets)
