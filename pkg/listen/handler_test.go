@@ -41,7 +41,7 @@ func TestRunThroughShell(t *testing.T) {
 	ev := &Event{Schema: "2.0", ID: "ev_1", Type: "im.message.receive_v1", Body: []byte(`{"x":"body"}`)}
 	env := handlerEnv(nil, ev, 1)
 	cases := []struct{ unix, windows, want string }{
-		{`printf '%s|' "$FEISHU_EVENT_TYPE"; cat`, `echo %FEISHU_EVENT_TYPE%| & more`, "im.message.receive_v1|"},
+		{`echo "type=$FEISHU_EVENT_TYPE"`, `echo type=%FEISHU_EVENT_TYPE%`, "type=im.message.receive_v1"},
 		{`cat`, `more`, `{"x":"body"}`},
 		{`echo "a  b" 'c'`, `echo "a  b" 'c'`, map[bool]string{true: `"a  b" 'c'`, false: "a  b c"}[runtime.GOOS == "windows"]},
 	}
