@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
-// Handler runs Command under /bin/sh -c for events of Type ("*": any).
+// Handler runs Command for events of Type ("*": any), under /bin/sh -c on
+// Unix and cmd.exe /C on Windows.
 type Handler struct {
 	Type    string
 	Command string
@@ -59,7 +59,9 @@ func handlerEnv(extra []string, ev *Event, attempt int) []string {
 		k, _, _ := strings.Cut(kv, "=")
 		hide := false
 		for _, h := range hiddenEnv {
-			hide = hide || k == h
+			// Case-insensitively: on Windows feishu_encrypt_key is the
+			// same variable.
+			hide = hide || strings.EqualFold(k, h)
 		}
 		if !hide {
 			env = append(env, kv)
@@ -83,23 +85,32 @@ type runResult struct {
 	duration time.Duration
 }
 
-// run runs command with ev on stdin, killing its whole process group at
-// timeout. It is deliberately not tied to the listener's context: on
-// SIGTERM, running handlers are drained, not killed.
+// run runs command with ev on stdin through the platform's shell (see
+// shellCommand), killing the whole process tree at timeout. It is
+// deliberately not tied to the listener's context: on SIGTERM, running
+// handlers are drained, not killed.
 func run(command string, env []string, ev *Event, timeout time.Duration, stdout, stderr io.Writer) runResult {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+	return runCtx(ctx, command, env, ev, stdout, stderr)
+}
+
+// runCtx is run until ctx is done, when the handler's process tree is
+// killed and the result is errTimeout.
+func runCtx(ctx context.Context, command string, env []string, ev *Event, stdout, stderr io.Writer) runResult {
+	cmd := shellCommand(ctx, command)
 	cmd.Env = env
 	cmd.Stdin = bytes.NewReader(ev.Body)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	start := time.Now()
-	err := cmd.Run()
+	release, err := startTree(cmd)
+	if err == nil {
+		err = cmd.Wait()
+		release()
+	}
 	res := runResult{exit: -1, err: err, duration: time.Since(start)}
-	if ctx.Err() == context.DeadlineExceeded {
+	if ctx.Err() != nil {
 		res.err = errTimeout
 		return res
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 )
 
 // journalFile is the journal's name inside the state directory.
@@ -100,21 +102,25 @@ func (j *Journal) compactLocked() error {
 		return err
 	}
 	f.Close()
-	if err := os.Rename(tmp, j.path); err != nil {
-		return err
+	// The old file is closed first: Windows refuses to rename over a file
+	// that is open. On failure it is opened again, complete as it was.
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
 	}
-	if d, err := os.Open(filepath.Dir(j.path)); err == nil {
-		_ = d.Sync()
-		d.Close()
+	renameErr := os.Rename(tmp, j.path)
+	if renameErr == nil {
+		_ = atomicfile.SyncDir(filepath.Dir(j.path))
 	}
 	nf, err := os.OpenFile(j.path, os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return err
+		return errors.Join(renameErr, err)
 	}
-	if j.f != nil {
-		j.f.Close()
+	j.f = nf
+	if renameErr != nil {
+		return renameErr
 	}
-	j.f, j.appends = nf, 0
+	j.appends = 0
 	return nil
 }
 
@@ -163,6 +169,13 @@ func (j *Journal) append(r record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
+	}
+	if j.f == nil { // a compaction could not reopen it
+		f, err := os.OpenFile(j.path, os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		j.f = f
 	}
 	if _, err := j.f.Write(append(b, '\n')); err != nil {
 		return err
@@ -239,5 +252,8 @@ func (j *Journal) Depth() int {
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
 	return j.f.Close()
 }

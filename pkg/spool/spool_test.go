@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -22,17 +21,6 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/spool"
 )
-
-func appEntry(i int) *spool.Entry {
-	text, _ := json.Marshal(map[string]string{"text": fmt.Sprintf("message %d", i)})
-	return &spool.Entry{Command: "send-text", Mode: spool.ModeApp, AppID: "cli_test", BaseURL: "https://open.feishu.cn",
-		ReceiveIDType: "chat_id", ReceiveID: fmt.Sprintf("oc_%d", i), MsgType: "text", Content: text, UUID: fmt.Sprintf("u-%d", i)}
-}
-
-func newSpool(t *testing.T) *spool.Spool {
-	dir := filepath.Join(t.TempDir(), "spool")
-	return &spool.Spool{Dir: dir}
-}
 
 func TestWriteAhead(t *testing.T) {
 	sp := newSpool(t)
