@@ -202,6 +202,7 @@ var readmeWants = []struct {
 // command's exit code, stdout and the messages the fake got from it are
 // checked against readmeWants.
 func TestReadmeExamples(t *testing.T) {
+	needShell(t)
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -329,7 +330,7 @@ func TestReadmeExamples(t *testing.T) {
 			cmd.Dir = work
 			cmd.Env = append(env, "OUT="+filepath.Join(dir, "out"))
 			cmd.ExtraFiles = []*os.File{reportW, ackR}
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			ownGroup(cmd)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -338,7 +339,7 @@ func TestReadmeExamples(t *testing.T) {
 			reportW.Close()
 			ackR.Close()
 			defer func() {
-				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // the sandbox a block started
+				stopGroup(cmd) // and the sandbox a block started
 				cmd.Wait()
 			}()
 			codes := bufio.NewScanner(report)
@@ -421,6 +422,7 @@ func freePort(t *testing.T) string {
 // terminal), in an environment with no Feishu settings: it must start the
 // sandbox, push every example to it and exit 0.
 func TestDemoScript(t *testing.T) {
+	needShell(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -513,6 +515,7 @@ func flushHelpCron(t *testing.T) string {
 // says it would send, then after the cron line's first run that it would
 // update the card it sent; the board is taken down with the recall line.
 func TestStatusBoardByHand(t *testing.T) {
+	needShell(t)
 	repo := mustAbs(t, "../..")
 	exe, err := os.Executable()
 	if err != nil {
@@ -793,4 +796,13 @@ func slicesWithout(env []string, prefix string) []string {
 		}
 	}
 	return out
+}
+
+// needShell skips a test of shell lines where there is no /bin/sh to run
+// them as a reader's shell would (Windows).
+func needShell(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh here to run the README's shell lines")
+	}
 }

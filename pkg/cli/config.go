@@ -101,7 +101,7 @@ func decodeProfile(path string, n *yaml.Node) (profileValues, error) {
 func defaultConfigPath(getenv func(string) string) string {
 	dir := getenv("XDG_CONFIG_HOME")
 	if dir == "" {
-		home := getenv("HOME")
+		home := first(getenv("HOME"), getenv("USERPROFILE")) // USERPROFILE: Windows
 		if home == "" {
 			return ""
 		}

@@ -3,10 +3,8 @@ package cli
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -248,12 +246,7 @@ func openRunLog(path, command string) (zerolog.Logger, func(), error) {
 	if err := checkStatePath(path); err != nil {
 		return zerolog.Nop(), nil, usageErrorf("--log-file %s: %v", path, unwrapPathError(err))
 	}
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o640)
-	if err == nil {
-		if err = safefile.CheckOpened(path, fh); err != nil {
-			fh.Close()
-		}
-	}
+	fh, err := safefile.OpenAppend(path, 0o640)
 	if err != nil {
 		return zerolog.Nop(), nil, usageErrorf("--log-file %s: %v", path, unwrapPathError(err))
 	}

@@ -107,7 +107,7 @@ func (f *Factory) openKeyState() (*delivery.KeyState, error) {
 }
 
 // stateDir is --state-dir, else $XDG_STATE_HOME/feishu-push, else
-// ~/.local/state/feishu-push.
+// ~/.local/state/feishu-push, ~ being HOME (USERPROFILE on Windows).
 func (f *Factory) stateDir(s *Settings) (string, error) {
 	if s.StateDir != "" {
 		return s.StateDir, nil
@@ -115,7 +115,7 @@ func (f *Factory) stateDir(s *Settings) (string, error) {
 	if x := f.Getenv("XDG_STATE_HOME"); x != "" {
 		return filepath.Join(x, "feishu-push"), nil
 	}
-	if h := f.Getenv("HOME"); h != "" {
+	if h := first(f.Getenv("HOME"), f.Getenv("USERPROFILE")); h != "" { // USERPROFILE: Windows
 		return filepath.Join(h, ".local", "state", "feishu-push"), nil
 	}
 	return "", usageErrorf("no state directory: give --state-dir or FEISHU_PUSH_STATE_DIR (there is no HOME to default to)")

@@ -220,6 +220,24 @@ func OpenForRead(path string) (*os.File, error) {
 	return f, nil
 }
 
+// OpenAppend opens a state file, such as a log, for appending, creating it
+// with perm when missing: like OpenForRead, the path is checked before and
+// the opened file after, and a symlink is never followed.
+func OpenAppend(path string, perm os.FileMode) (*os.File, error) {
+	if err := CheckFile(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow, perm)
+	if err != nil {
+		return nil, &Error{Path: path, Err: unwrapPath(err)}
+	}
+	if err := CheckOpened(path, f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // ReadState reads a state file checked by OpenForRead, at most limit bytes.
 func ReadState(path string, limit int64) ([]byte, error) {
 	f, err := OpenForRead(path)
