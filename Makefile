@@ -4,7 +4,11 @@
 GO       ?= go
 BIN      := bin/feishu-push
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+# The commit's own time, so that a build of a commit is the same every time.
+DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS  := -s -w -X github.com/feishu-push/feishu-push/pkg/cli.Version=$(VERSION) \
+	-X github.com/feishu-push/feishu-push/pkg/cli.Commit=$(COMMIT) -X github.com/feishu-push/feishu-push/pkg/cli.Date=$(DATE)
 # Fuzz targets, as package:Target. `make test` runs each briefly.
 FUZZ     := \
 	./pkg/feishu:FuzzParseRecipient \
