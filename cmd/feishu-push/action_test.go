@@ -21,7 +21,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 )

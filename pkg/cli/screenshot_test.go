@@ -24,10 +24,11 @@ func chromiumRun(t *testing.T, bin, url string, extra ...string) []byte {
 	return browser.Run(t, bin, url, extra...)
 }
 
-// screenshot takes a w x h screenshot of url, checks it, and with
-// UPDATE_DOCS=1 saves it as docs/NAME (`make screenshot`).
-func screenshot(t *testing.T, bin, url, name string, w, h int) {
+// screenshot takes a screenshot of url in a window of size [w, h], checks
+// it, and with UPDATE_DOCS=1 saves it as docs/NAME (`make screenshot`).
+func screenshot(t *testing.T, bin, url, name string, size [2]int) {
 	t.Helper()
+	w, h := size[0], size[1]
 	shot := filepath.Join(t.TempDir(), name)
 	chromiumRun(t, bin, url, "--window-size="+strconv.Itoa(w)+","+strconv.Itoa(h), "--screenshot="+shot)
 	b, err := os.ReadFile(shot)
@@ -123,8 +124,8 @@ func TestDashboardScreenshots(t *testing.T) {
 		}
 	}
 	// The README's pictures.
-	screenshot(t, bin, srv.URL+"/?seq=1", "dashboard-inbox.png", 800, 1020)
-	screenshot(t, bin, srv.URL+"/?seq=2", "dashboard-inbox-csv.png", 800, 1130)
-	screenshot(t, bin, "file://"+filepath.Join(dir, "sales.html"), "dashboard-preview.png", 800, 980)
-	screenshot(t, bin, "file://"+filepath.Join(dir, "stores.html"), "dashboard-preview-csv.png", 800, 1090)
+	screenshot(t, bin, srv.URL+"/?seq=1", "dashboard-inbox.png", [2]int{800, 1020})
+	screenshot(t, bin, srv.URL+"/?seq=2", "dashboard-inbox-csv.png", [2]int{800, 1130})
+	screenshot(t, bin, "file://"+filepath.Join(dir, "sales.html"), "dashboard-preview.png", [2]int{800, 980})
+	screenshot(t, bin, "file://"+filepath.Join(dir, "stores.html"), "dashboard-preview-csv.png", [2]int{800, 1090})
 }

@@ -18,8 +18,15 @@ import (
 )
 
 // do sends a raw request with a bearer token and decodes the answer.
-func do(t *testing.T, method, url, tok, ctype string, body []byte) answer {
+// rawRequest is a request do sends: a bearer token, and a body of a type.
+type rawRequest struct {
+	method, url, tok, ctype string
+	body                    []byte
+}
+
+func do(t *testing.T, r rawRequest) answer {
 	t.Helper()
+	method, url, tok, ctype, body := r.method, r.url, r.tok, r.ctype, r.body
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +51,16 @@ func do(t *testing.T, method, url, tok, ctype string, body []byte) answer {
 	return answer{status: resp.StatusCode, header: resp.Header, body: m}
 }
 
-func upload(t *testing.T, srv *feishutest.Server, tok string, fields map[string]string, data []byte, withFile bool) answer {
+// part is what upload sends: form fields and, when withFile, a file.
+type part struct {
+	fields   map[string]string
+	data     []byte
+	withFile bool
+}
+
+func upload(t *testing.T, srv *feishutest.Server, tok string, p part) answer {
 	t.Helper()
+	fields, data, withFile := p.fields, p.data, p.withFile
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for k, v := range fields {
@@ -56,13 +71,13 @@ func upload(t *testing.T, srv *feishutest.Server, tok string, fields map[string]
 		_, _ = w.Write(data)
 	}
 	_ = mw.Close()
-	return do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/files", tok, mw.FormDataContentType(), b.Bytes())
+	return do(t, rawRequest{http.MethodPost, srv.URL + "/open-apis/im/v1/files", tok, mw.FormDataContentType(), b.Bytes()})
 }
 
 func sendJSON(t *testing.T, srv *feishutest.Server, tok, idType string, body map[string]any) answer {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	return do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/messages?receive_id_type="+idType, tok, "application/json; charset=utf-8", b)
+	return do(t, rawRequest{http.MethodPost, srv.URL + "/open-apis/im/v1/messages?receive_id_type=" + idType, tok, "application/json; charset=utf-8", b})
 }
 
 func dataField(a answer, k string) string {
@@ -95,7 +110,7 @@ func TestFileUploadRules(t *testing.T) {
 		{"over 30 MB", map[string]string{"file_type": "stream", "file_name": "big.bin"}, make([]byte, 30<<20+1), true, 400, 234006},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := upload(t, srv, tok, tc.fields, tc.data, tc.withFile)
+			a := upload(t, srv, tok, part{tc.fields, tc.data, tc.withFile})
 			if a.status != tc.status || a.code() != tc.code {
 				t.Fatalf("HTTP %d %v, want %d code %d", a.status, a.body, tc.status, tc.code)
 			}
@@ -107,7 +122,7 @@ func TestFileUploadRules(t *testing.T) {
 	if got := len(srv.Files()); got != 3 {
 		t.Errorf("stored %d files, want 3", got)
 	}
-	if a := do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/files", "t-bogus", "multipart/form-data; boundary=x", nil); a.code() != 99991663 {
+	if a := do(t, rawRequest{http.MethodPost, srv.URL + "/open-apis/im/v1/files", "t-bogus", "multipart/form-data; boundary=x", nil}); a.code() != 99991663 {
 		t.Errorf("bad token: %v", a.body)
 	}
 }
@@ -115,8 +130,8 @@ func TestFileUploadRules(t *testing.T) {
 func TestFileKeysAreCheckedWhenUsed(t *testing.T) {
 	srv := feishutest.NewServer(t)
 	tok := token(t, srv)
-	csvKey := dataField(upload(t, srv, tok, map[string]string{"file_type": "stream", "file_name": "r.csv"}, []byte("a,b"), true), "file_key")
-	opusKey := dataField(upload(t, srv, tok, map[string]string{"file_type": "opus", "file_name": "v.opus"}, []byte("OggS...."), true), "file_key")
+	csvKey := dataField(upload(t, srv, tok, part{map[string]string{"file_type": "stream", "file_name": "r.csv"}, []byte("a,b"), true}), "file_key")
+	opusKey := dataField(upload(t, srv, tok, part{map[string]string{"file_type": "opus", "file_name": "v.opus"}, []byte("OggS...."), true}), "file_key")
 	content := func(k, v string) string { b, _ := json.Marshal(map[string]string{k: v}); return string(b) }
 	for _, tc := range []struct {
 		name, msgType, content string
@@ -160,7 +175,7 @@ func TestFileKeysAreCheckedWhenUsed(t *testing.T) {
 func TestFilesHandlerServesDownloads(t *testing.T) {
 	srv := feishutest.NewServer(t)
 	tok := token(t, srv)
-	key := dataField(upload(t, srv, tok, map[string]string{"file_type": "stream", "file_name": "周报 1.csv"}, []byte("a,b\n"), true), "file_key")
+	key := dataField(upload(t, srv, tok, part{map[string]string{"file_type": "stream", "file_name": "周报 1.csv"}, []byte("a,b\n"), true}), "file_key")
 	h := httptest.NewServer(http.StripPrefix("/api/files/", srv.FilesHandler()))
 	defer h.Close()
 	resp, err := http.Get(h.URL + "/api/files/" + key)
@@ -204,7 +219,7 @@ const sharedCard = `{"config":{"update_multi":true},"elements":[{"tag":"markdown
 func patch(t *testing.T, srv *feishutest.Server, tok, id, card string) answer {
 	t.Helper()
 	b, _ := json.Marshal(map[string]string{"content": card})
-	return do(t, http.MethodPatch, srv.URL+"/open-apis/im/v1/messages/"+id, tok, "application/json; charset=utf-8", b)
+	return do(t, rawRequest{http.MethodPatch, srv.URL + "/open-apis/im/v1/messages/" + id, tok, "application/json; charset=utf-8", b})
 }
 
 func TestUpdateRules(t *testing.T) {
@@ -242,7 +257,7 @@ func TestUpdateRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var a answer
 			if tc.card == "" {
-				a = do(t, http.MethodPatch, srv.URL+"/open-apis/im/v1/messages/"+tc.id, tc.tok, "application/json", []byte(`{"content":{"elements":[]}}`))
+				a = do(t, rawRequest{http.MethodPatch, srv.URL + "/open-apis/im/v1/messages/" + tc.id, tc.tok, "application/json", []byte(`{"content":{"elements":[]}}`)})
 			} else {
 				a = patch(t, srv, tc.tok, tc.id, tc.card)
 			}
@@ -279,7 +294,7 @@ func TestUpdateRules(t *testing.T) {
 	}
 	// Recalled and deleted messages.
 	fresh := send("interactive", sharedCard)
-	if a := do(t, http.MethodDelete, srv.URL+"/open-apis/im/v1/messages/"+fresh, tok, "", nil); a.code() != 0 {
+	if a := do(t, rawRequest{http.MethodDelete, srv.URL + "/open-apis/im/v1/messages/" + fresh, tok, "", nil}); a.code() != 0 {
 		t.Fatalf("recall: %v", a.body)
 	}
 	if a := patch(t, srv, tok, fresh, v2); a.code() != 230011 {
@@ -290,7 +305,7 @@ func TestUpdateRules(t *testing.T) {
 	if a := patch(t, srv, tok, gone, v2); a.code() != 230110 {
 		t.Errorf("deleted: %v", a.body)
 	}
-	if a := do(t, http.MethodPut, srv.URL+"/open-apis/im/v1/messages/"+card, tok, "application/json", []byte(`{}`)); a.status != 405 {
+	if a := do(t, rawRequest{http.MethodPut, srv.URL + "/open-apis/im/v1/messages/" + card, tok, "application/json", []byte(`{}`)}); a.status != 405 {
 		t.Errorf("PUT: %v", a.body)
 	}
 }
@@ -304,7 +319,7 @@ func TestRecallRules(t *testing.T) {
 		return dataField(a, "message_id")
 	}
 	recall := func(id string) answer {
-		return do(t, http.MethodDelete, srv.URL+"/open-apis/im/v1/messages/"+id, tok, "", nil)
+		return do(t, rawRequest{http.MethodDelete, srv.URL + "/open-apis/im/v1/messages/" + id, tok, "", nil})
 	}
 	id := send()
 	if a := recall(id); a.status != 200 || a.code() != 0 {
@@ -340,7 +355,7 @@ func TestReplyThreads(t *testing.T) {
 	tok := token(t, srv)
 	reply := func(id string, inThread bool, uuid string) answer {
 		b, _ := json.Marshal(map[string]any{"msg_type": "text", "content": `{"text":"re"}`, "reply_in_thread": inThread, "uuid": uuid})
-		return do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/messages/"+id+"/reply", tok, "application/json; charset=utf-8", b)
+		return do(t, rawRequest{http.MethodPost, srv.URL + "/open-apis/im/v1/messages/" + id + "/reply", tok, "application/json; charset=utf-8", b})
 	}
 	alert := srv.AddUserMessage("oc_ops", "disk full").MessageID
 	a := reply(alert, false, "")
@@ -399,7 +414,7 @@ func TestImageUploadsOverOneMegabyte(t *testing.T) {
 		w, _ := mw.CreateFormFile("image", "big.png")
 		_, _ = w.Write(data)
 		_ = mw.Close()
-		return do(t, http.MethodPost, srv.URL+"/open-apis/im/v1/images", tok, mw.FormDataContentType(), b.Bytes())
+		return do(t, rawRequest{http.MethodPost, srv.URL + "/open-apis/im/v1/images", tok, mw.FormDataContentType(), b.Bytes()})
 	}
 	if a := up(pngData.Bytes()); a.code() != 0 {
 		t.Errorf("%d-byte PNG: %v", pngData.Len(), a.body)

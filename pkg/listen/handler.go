@@ -85,23 +85,32 @@ type runResult struct {
 	duration time.Duration
 }
 
-// run runs command with ev on stdin through the platform's shell (see
-// shellCommand), killing the whole process tree at timeout. It is
-// deliberately not tied to the listener's context: on SIGTERM, running
+// invocation is one run of a handler: its command line and environment,
+// the event it gets on stdin, and where its output goes.
+type invocation struct {
+	command        string
+	env            []string
+	ev             *Event
+	stdout, stderr io.Writer
+}
+
+// run runs inv's command with its event on stdin through the platform's
+// shell (see shellCommand), killing the whole process tree at timeout. It
+// is deliberately not tied to the listener's context: on SIGTERM, running
 // handlers are drained, not killed.
-func run(command string, env []string, ev *Event, timeout time.Duration, stdout, stderr io.Writer) runResult {
+func run(inv invocation, timeout time.Duration) runResult {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return runCtx(ctx, command, env, ev, stdout, stderr)
+	return runCtx(ctx, inv)
 }
 
 // runCtx is run until ctx is done, when the handler's process tree is
 // killed and the result is errTimeout.
-func runCtx(ctx context.Context, command string, env []string, ev *Event, stdout, stderr io.Writer) runResult {
-	cmd := shellCommand(ctx, command)
-	cmd.Env = env
-	cmd.Stdin = bytes.NewReader(ev.Body)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+func runCtx(ctx context.Context, inv invocation) runResult {
+	cmd := shellCommand(ctx, inv.command)
+	cmd.Env = inv.env
+	cmd.Stdin = bytes.NewReader(inv.ev.Body)
+	cmd.Stdout, cmd.Stderr = inv.stdout, inv.stderr
 	cmd.WaitDelay = time.Second
 	start := time.Now()
 	release, err := startTree(cmd)

@@ -51,7 +51,7 @@ func TestRunThroughShell(t *testing.T) {
 			line = c.windows
 		}
 		var out, errOut bytes.Buffer
-		res := run(line, env, ev, time.Minute, &out, &errOut)
+		res := run(invocation{command: line, env: env, ev: ev, stdout: &out, stderr: &errOut}, time.Minute)
 		if res.err != nil || res.exit != 0 {
 			t.Errorf("%s: exit %d, %v; stderr %q", line, res.exit, res.err, errOut.String())
 		}
@@ -60,7 +60,7 @@ func TestRunThroughShell(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if res := run("exit 3", env, ev, time.Minute, &out, &out); res.exit != 3 || res.err == nil || res.err.Error() != "exit status 3" {
+	if res := run(invocation{command: "exit 3", env: env, ev: ev, stdout: &out, stderr: &out}, time.Minute); res.exit != 3 || res.err == nil || res.err.Error() != "exit status 3" {
 		t.Errorf("exit 3: exit %d, err %v", res.exit, res.err)
 	}
 }
@@ -83,7 +83,7 @@ func TestRunKillsProcessTree(t *testing.T) {
 	defer cancel()
 	done := make(chan runResult, 1)
 	var out bytes.Buffer
-	go func() { done <- runCtx(ctx, line, env, ev, &out, &out) }()
+	go func() { done <- runCtx(ctx, invocation{command: line, env: env, ev: ev, stdout: &out, stderr: &out}) }()
 
 	pid := 0
 	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(20 * time.Millisecond) {

@@ -184,7 +184,7 @@ func (l *Listener) handleCard(ev *Event) []byte {
 	}
 	out := &limitedBuffer{max: MaxBody}
 	timeout := min(l.cfg.CardTimeout, l.cfg.HandlerTimeout)
-	res := run(command, handlerEnv(l.cfg.Env, ev, 1), ev, timeout, out, lockedWriter{&l.outMu, l.cfg.ErrOut})
+	res := run(invocation{command: command, env: handlerEnv(l.cfg.Env, ev, 1), ev: ev, stdout: out, stderr: lockedWriter{&l.outMu, l.cfg.ErrOut}}, timeout)
 	var resp []byte
 	switch {
 	case res.err == errTimeout:
@@ -352,8 +352,8 @@ func (l *Listener) runTask(t *task) {
 			return
 		}
 	} else {
-		res = run(command, handlerEnv(l.cfg.Env, ev, t.attempt), ev, l.cfg.HandlerTimeout,
-			lockedWriter{&l.outMu, l.cfg.Out}, lockedWriter{&l.outMu, l.cfg.ErrOut})
+		res = run(invocation{command: command, env: handlerEnv(l.cfg.Env, ev, t.attempt), ev: ev,
+			stdout: lockedWriter{&l.outMu, l.cfg.Out}, stderr: lockedWriter{&l.outMu, l.cfg.ErrOut}}, l.cfg.HandlerTimeout)
 		l.logRun(ev, t.attempt, res)
 		if res.err == nil {
 			if err := l.journal.Finish(ev.ID, false); err != nil {

@@ -17,7 +17,15 @@ import (
 // real client: under the state lock, update the remembered message; when
 // there is none, or it was recalled, deleted or is too old, send a new
 // shared card and remember it.
-func pushCard(ctx context.Context, c *feishu.Client, s *msgstate.Store, key string, to feishu.Recipient, card json.RawMessage, now time.Time) (string, string, error) {
+// board is a card kept up to date under one update key.
+type board struct {
+	c   *feishu.Client
+	s   *msgstate.Store
+	key string
+}
+
+func pushCard(ctx context.Context, b board, to feishu.Recipient, card json.RawMessage, now time.Time) (string, string, error) {
+	c, s, key := b.c, b.s, b.key
 	tx, err := s.Begin(ctx)
 	if err != nil {
 		return "", "", err
@@ -75,7 +83,7 @@ func TestUpdateKeyFlowAgainstTheFake(t *testing.T) {
 	}
 	step := func(v, wantAction string) string {
 		t.Helper()
-		action, id, err := pushCard(ctx, c, s, "status", to, card(v), clock.Now())
+		action, id, err := pushCard(ctx, board{c, s, "status"}, to, card(v), clock.Now())
 		if err != nil || action != wantAction {
 			t.Fatalf("%s: %s %s %v, want %s", v, action, id, err, wantAction)
 		}
@@ -116,7 +124,7 @@ func TestUpdateKeyFlowAgainstTheFake(t *testing.T) {
 	_ = s.Update(ctx, func(tx *msgstate.Tx) error {
 		return tx.Put("status", "chat_id:oc_board", msgstate.Entry{MessageID: user, SentAt: clock.Now()})
 	})
-	if _, _, err := pushCard(ctx, c, s, "status", to, card("v7"), clock.Now()); !errors.Is(err, feishu.ErrNotOwnMessage) {
+	if _, _, err := pushCard(ctx, board{c, s, "status"}, to, card("v7"), clock.Now()); !errors.Is(err, feishu.ErrNotOwnMessage) {
 		t.Errorf("not own: %v", err)
 	}
 }
@@ -134,7 +142,7 @@ func TestConcurrentFirstRunsSendOnce(t *testing.T) {
 			defer wg.Done()
 			c := feishu.New(feishu.WithBaseURL(srv.URL), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))
 			s, _ := msgstate.Open(dir)
-			a, _, err := pushCard(context.Background(), c, s, "status", to, json.RawMessage(`{"elements":[]}`), time.Now())
+			a, _, err := pushCard(context.Background(), board{c, s, "status"}, to, json.RawMessage(`{"elements":[]}`), time.Now())
 			if err != nil {
 				t.Error(err)
 			}

@@ -69,30 +69,39 @@ type Edit struct {
 // earlier versions. Replies and threads are resolved within list. Links
 // to other messages point at #msg-SEQ, the inbox's element ids.
 func Messages(list []Stored, o Options) []string {
-	byID := map[string]int{}
-	starter := map[string]int{} // thread id -> index of its first message
-	replies := map[string][]int{}
+	c := conversation{list: list, byID: map[string]int{}, starter: map[string]int{}, replies: map[string][]int{}}
 	for i, m := range list {
 		if m.MessageID != "" {
-			byID[m.MessageID] = i
+			c.byID[m.MessageID] = i
 		}
 		if m.ThreadID == "" {
 			continue
 		}
-		if _, ok := starter[m.ThreadID]; !ok {
-			starter[m.ThreadID] = i
+		if _, ok := c.starter[m.ThreadID]; !ok {
+			c.starter[m.ThreadID] = i
 		} else {
-			replies[m.ThreadID] = append(replies[m.ThreadID], i)
+			c.replies[m.ThreadID] = append(c.replies[m.ThreadID], i)
 		}
 	}
 	out := make([]string, len(list))
 	for i := range list {
-		out[i] = storedMessage(list, i, byID, starter, replies, o)
+		out[i] = c.message(i, o)
 	}
 	return out
 }
 
-func storedMessage(list []Stored, i int, byID, starter map[string]int, replies map[string][]int, o Options) (out string) {
+// conversation is the list of messages with its links resolved: messages
+// by id, and by thread id the index of the thread's first message and of
+// its replies.
+type conversation struct {
+	list    []Stored
+	byID    map[string]int
+	starter map[string]int
+	replies map[string][]int
+}
+
+func (c *conversation) message(i int, o Options) (out string) {
+	list, byID, starter, replies := c.list, c.byID, c.starter, c.replies
 	defer func() {
 		if e := recover(); e != nil {
 			out = `<div class="fp-bubble fp-raw">this message could not be drawn</div>`

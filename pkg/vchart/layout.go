@@ -29,8 +29,15 @@ type layout struct {
 
 func (l *layout) add(sh Shape) { l.s.Shapes = append(l.s.Shapes, sh) }
 
-func (l *layout) text(x, y float64, s string, size float64, color string, a Anchor) *Shape {
-	l.add(Shape{Kind: KindText, X: x, Y: y, Text: s, Size: size, Fill: color, Anchor: a})
+// font is how a text is set: its size, colour and anchor.
+type font struct {
+	size   float64
+	color  string
+	anchor Anchor
+}
+
+func (l *layout) text(x, y float64, s string, f font) *Shape {
+	l.add(Shape{Kind: KindText, X: x, Y: y, Text: s, Size: f.size, Fill: f.color, Anchor: f.anchor})
 	return &l.s.Shapes[len(l.s.Shapes)-1]
 }
 
@@ -38,7 +45,7 @@ func (p *plot) draw(w, h float64) *Scene {
 	l := &layout{s: &Scene{W: w, H: h}, top: pad}
 	l.add(Shape{Kind: KindRect, X: 0, Y: 0, W: w, H: h, Fill: "#FFFFFF"})
 	if p.title != "" {
-		t := l.text(pad, l.top+titleSize, shorten(p.title, int((w-2*pad)/titleSize*1.6)), titleSize, colorTitle, Start)
+		t := l.text(pad, l.top+titleSize, shorten(p.title, int((w-2*pad)/titleSize*1.6)), font{titleSize, colorTitle, Start})
 		t.Bold, t.Title = true, p.title
 		l.top += titleSize + 12
 	}
@@ -66,7 +73,7 @@ func (l *layout) legend(names []string, marks []string, x0, x1 float64) {
 		} else {
 			l.add(Shape{Kind: KindRect, X: x, Y: l.top + 2, W: 10, H: 10, Fill: col})
 		}
-		t := l.text(x+14, l.top+11, label, fontSize, colorText, Start)
+		t := l.text(x+14, l.top+11, label, font{fontSize, colorText, Start})
 		t.Title = n
 		x += iw
 	}
@@ -245,11 +252,11 @@ func (p *plot) drawCartesian(l *layout, w, h float64) {
 	for i, t := range left.ticks {
 		y := yAt(left, t)
 		l.add(Shape{Kind: KindLine, Pts: []Point{{x0, y}, {x1, y}}, Stroke: colorGrid, LineWidth: 1})
-		l.text(x0-6, y+4, left.labels()[i], fontSize, colorText, End)
+		l.text(x0-6, y+4, left.labels()[i], font{fontSize, colorText, End})
 	}
 	if hasRight {
 		for i, t := range right.ticks {
-			l.text(x1+6, yAt(right, t)+4, right.labels()[i], fontSize, colorText, Start)
+			l.text(x1+6, yAt(right, t)+4, right.labels()[i], font{fontSize, colorText, Start})
 		}
 	}
 	base := yAt(left, math.Max(left.lo, math.Min(left.hi, 0)))
@@ -265,11 +272,11 @@ func (p *plot) drawCartesian(l *layout, w, h float64) {
 		var t *Shape
 		switch cl.angle {
 		case 0:
-			t = l.text(cx, y1+fontSize+4, cl.text[i], fontSize, colorText, Middle)
+			t = l.text(cx, y1+fontSize+4, cl.text[i], font{fontSize, colorText, Middle})
 		case -45:
-			t = l.text(cx+4, y1+fontSize, cl.text[i], fontSize, colorText, End)
+			t = l.text(cx+4, y1+fontSize, cl.text[i], font{fontSize, colorText, End})
 		default:
-			t = l.text(cx+4, y1+6, cl.text[i], fontSize, colorText, End)
+			t = l.text(cx+4, y1+6, cl.text[i], font{fontSize, colorText, End})
 		}
 		t.Angle, t.Title = cl.angle, c
 	}
@@ -282,7 +289,7 @@ func (p *plot) drawCartesian(l *layout, w, h float64) {
 		}
 	}
 	if len(bars) > 0 {
-		p.drawBars(l, bars, x0, slot, left, yAt)
+		p.drawBars(l, bars, band{x0, slot}, left, yAt)
 	}
 	for si, s := range p.series {
 		if s.mark == Bar {
@@ -345,7 +352,12 @@ func decimals(v float64) int {
 	return 2
 }
 
-func (p *plot) drawBars(l *layout, bars []int, x0, slot float64, sc scale, yAt func(scale, float64) float64) {
+// band is where the categories stand on the x axis: the first's left
+// edge and the width of each.
+type band struct{ x0, slot float64 }
+
+func (p *plot) drawBars(l *layout, bars []int, b band, sc scale, yAt func(scale, float64) float64) {
+	x0, slot := b.x0, b.slot
 	group := slot * 0.7
 	bw := group / float64(len(bars))
 	if p.stack {
@@ -390,7 +402,7 @@ func (p *plot) drawBars(l *layout, bars []int, x0, slot float64, sc scale, yAt f
 				if v < 0 {
 					y = yb + fontSize
 				}
-				l.text(x+bw/2, y, ValueLabel(v, p.money), fontSize-1, colorText, Middle)
+				l.text(x+bw/2, y, ValueLabel(v, p.money), font{fontSize - 1, colorText, Middle})
 			}
 		}
 	}
@@ -414,7 +426,7 @@ func (p *plot) drawHorizontal(l *layout, w, h float64) {
 	for i, t := range sc.ticks {
 		x := xAt(t)
 		l.add(Shape{Kind: KindLine, Pts: []Point{{x, y0}, {x, y1}}, Stroke: colorGrid, LineWidth: 1})
-		l.text(x, y1+fontSize+6, sc.labels()[i], fontSize, colorText, Middle)
+		l.text(x, y1+fontSize+6, sc.labels()[i], font{fontSize, colorText, Middle})
 	}
 	step := 1
 	if slot < fontSize*1.15 {
@@ -422,7 +434,7 @@ func (p *plot) drawHorizontal(l *layout, w, h float64) {
 	}
 	for i, c := range p.cats {
 		if i%step == 0 {
-			t := l.text(x0-6, y0+slot*(float64(i)+0.5)+4, labels[i], fontSize, colorText, End)
+			t := l.text(x0-6, y0+slot*(float64(i)+0.5)+4, labels[i], font{fontSize, colorText, End})
 			t.Title = c
 		}
 	}
@@ -484,11 +496,11 @@ func (p *plot) drawPie(l *layout, w, h float64) {
 	lx := w - pad - legendW
 	for i, n := range names {
 		if ly+rowH > h-pad {
-			l.text(lx, ly+11, fmt.Sprintf("… %d 项", len(names)-i), fontSize, colorText, Start)
+			l.text(lx, ly+11, fmt.Sprintf("… %d 项", len(names)-i), font{fontSize, colorText, Start})
 			break
 		}
 		l.add(Shape{Kind: KindRect, X: lx, Y: ly + 2, W: 10, H: 10, Fill: Palette[i%len(Palette)]})
-		t := l.text(lx+14, ly+11, n, fontSize, colorText, Start)
+		t := l.text(lx+14, ly+11, n, font{fontSize, colorText, Start})
 		t.Title = p.cats[i]
 		ly += rowH
 	}
@@ -527,7 +539,7 @@ func (p *plot) drawPie(l *layout, w, h float64) {
 			if p.donut > 0 {
 				rr = r * (1 + p.donut) / 2
 			}
-			l.text(cx+rr*math.Cos(mid), cy+rr*math.Sin(mid)+4, fmt.Sprintf("%.0f%%", v/total*100), fontSize, "#FFFFFF", Middle)
+			l.text(cx+rr*math.Cos(mid), cy+rr*math.Sin(mid)+4, fmt.Sprintf("%.0f%%", v/total*100), font{fontSize, "#FFFFFF", Middle})
 		}
 		a += sweep
 	}
