@@ -349,7 +349,8 @@ func (v *View) TrimRows(n int) {
 	}
 }
 
-// formatNumber writes v with thousands separators.
+// formatNumber writes v with thousands separators, with decimals digits
+// after the point; a negative decimals means 2, or none for a whole number.
 func formatNumber(v float64, decimals int) string {
 	if decimals < 0 {
 		decimals = 2
@@ -357,22 +358,7 @@ func formatNumber(v float64, decimals int) string {
 			decimals = 0
 		}
 	}
-	s := fmt.Sprintf("%.*f", decimals, math.Abs(v))
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if v < 0 && strings.Trim(s, "0.") != "" {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return b.String()
+	return vchart.Group(v, decimals)
 }
 
 // withUnit puts a currency symbol before the number and other units after.

@@ -233,16 +233,22 @@ func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 	m := Message{Seq: len(f.messages) + 1, Time: now, Mode: "app", AppID: app, ReceiveIDType: idType,
 		ReceiveID: receiveID, MsgType: msgType, Content: json.RawMessage(content), UUID: req.UUID,
 		MessageID: "om_" + randHex(16), Body: compactJSON(raw)}
+	f.storeAndUnlock(m)
+	f.reply(w, r, ep, http.StatusOK, messageData(m, content))
+}
+
+// storeAndUnlock stores m, indexed by its app and uuid when it has one,
+// releases f.mu (held by the caller), and then tells the OnMessage hook.
+func (f *Fake) storeAndUnlock(m Message) {
 	f.messages = append(f.messages, m)
-	if req.UUID != "" {
-		f.byUUID[app+"|"+req.UUID] = len(f.messages) - 1
+	if m.UUID != "" {
+		f.byUUID[m.AppID+"|"+m.UUID] = len(f.messages) - 1
 	}
 	onMessage := f.onMessage
 	f.mu.Unlock()
 	if onMessage != nil {
 		onMessage(m)
 	}
-	f.reply(w, r, ep, http.StatusOK, messageData(m, content))
 }
 
 // messageData is im/v1's answer for a sent message.
@@ -325,12 +331,7 @@ func (f *Fake) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	m := Message{Seq: len(f.messages) + 1, Time: f.now(), Mode: "webhook", Hook: token, MsgType: msgType,
 		Content: compactJSON(content), Body: compactJSON(raw)}
-	f.messages = append(f.messages, m)
-	onMessage := f.onMessage
-	f.mu.Unlock()
-	if onMessage != nil {
-		onMessage(m)
-	}
+	f.storeAndUnlock(m)
 	f.reply(w, r, ep, http.StatusOK, map[string]any{"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": map[string]any{}, "msg": "success"})
 }
 

@@ -455,15 +455,7 @@ func (f *Fake) handleReply(w http.ResponseWriter, r *http.Request, parentID stri
 	m := Message{Seq: len(f.messages) + 1, Time: now, Mode: "app", AppID: app, ReceiveIDType: parent.ReceiveIDType,
 		ReceiveID: parent.ReceiveID, MsgType: msgType, Content: json.RawMessage(content), UUID: req.UUID,
 		MessageID: "om_" + randHex(16), Body: compactJSON(raw), ParentID: parentID, RootID: root, ThreadID: thread}
-	f.messages = append(f.messages, m)
-	if req.UUID != "" {
-		f.byUUID[app+"|"+req.UUID] = len(f.messages) - 1
-	}
-	onMessage := f.onMessage
-	f.mu.Unlock()
-	if onMessage != nil {
-		onMessage(m)
-	}
+	f.storeAndUnlock(m)
 	f.reply(w, r, ep, http.StatusOK, replyData(m, content))
 }
 
