@@ -117,12 +117,18 @@ func (f *Fake) takeFault(endpoint string) *Fault {
 // once the request was handled), and false when the request has been
 // answered already.
 func (f *Fake) begin(w http.ResponseWriter, r *http.Request, ep string) (http.ResponseWriter, func(), bool) {
-	if r.Method != http.MethodPost {
-		body := errBody(405, "method not allowed")
-		if ep == EndpointWebhook {
-			body = webhookErr(405, "method not allowed")
-		}
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, body)
+	if r.Method != http.MethodPost && ep == EndpointWebhook {
+		f.reply(w, r, ep, http.StatusMethodNotAllowed, webhookErr(405, "method not allowed"))
+		return nil, nil, false
+	}
+	return f.beginMethod(w, r, ep, http.MethodPost)
+}
+
+// beginMethod is begin for an endpoint served with method, which may be
+// another than POST.
+func (f *Fake) beginMethod(w http.ResponseWriter, r *http.Request, ep, method string) (http.ResponseWriter, func(), bool) {
+	if r.Method != method {
+		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
 		return nil, nil, false
 	}
 	handled, lose := f.applyFault(w, r, ep)

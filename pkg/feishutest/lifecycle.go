@@ -150,23 +150,6 @@ func (f *Fake) handleMessageByID(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// beginMethod is begin for an endpoint served with another method than
-// POST.
-func (f *Fake) beginMethod(w http.ResponseWriter, r *http.Request, ep, method string) (http.ResponseWriter, func(), bool) {
-	if r.Method != method {
-		f.reply(w, r, ep, http.StatusMethodNotAllowed, errBody(405, "method not allowed"))
-		return nil, nil, false
-	}
-	handled, lose := f.applyFault(w, r, ep)
-	switch {
-	case handled:
-		return nil, nil, false
-	case lose:
-		return &lostWriter{ResponseWriter: w, header: http.Header{}}, func() { dropConnection(w) }, true
-	}
-	return w, func() {}, true
-}
-
 // target looks up the message a call is about and applies the checks every
 // such call shares: it exists (an unknown id gets 230001; Feishu's code
 // for it is unconfirmed), was not deleted (230110) or recalled (230011).
