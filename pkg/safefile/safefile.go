@@ -206,28 +206,23 @@ func EnsureDir(dir string) error {
 // the opened file again. A missing file returns an error wrapping
 // fs.ErrNotExist.
 func OpenForRead(path string) (*os.File, error) {
-	if err := CheckFile(path); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
-	if err != nil {
-		return nil, &Error{Path: path, Err: unwrapPath(err)}
-	}
-	if err := CheckOpened(path, f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return openChecked(path, os.O_RDONLY, 0)
 }
 
 // OpenAppend opens a state file, such as a log, for appending, creating it
 // with perm when missing: like OpenForRead, the path is checked before and
 // the opened file after, and a symlink is never followed.
 func OpenAppend(path string, perm os.FileMode) (*os.File, error) {
+	return openChecked(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
+}
+
+// openChecked opens path with flag after CheckFile, never through a
+// symlink, and checks the opened file again.
+func openChecked(path string, flag int, perm os.FileMode) (*os.File, error) {
 	if err := CheckFile(path); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow, perm)
+	f, err := os.OpenFile(path, flag|noFollow, perm)
 	if err != nil {
 		return nil, &Error{Path: path, Err: unwrapPath(err)}
 	}
