@@ -379,9 +379,10 @@ func TestReadmeExamples(t *testing.T) {
 			t.Errorf("preview -o %s wrote no page: %v", f, err)
 		}
 	}
-	// preview starts the opener without waiting for it: give it its moment.
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(opened); err == nil {
+	// preview starts the opener without waiting for it: give it its moment
+	// (the file exists as soon as the shell opens it, before echo writes).
+	for i := 0; i < 400; i++ {
+		if b, err := os.ReadFile(opened); err == nil && bytes.HasSuffix(b, []byte("\n")) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
