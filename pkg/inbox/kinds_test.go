@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/feishu-push/feishu-push/internal/browser"
-	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
+	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
