@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"image/png"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,10 +13,6 @@ import (
 
 	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/chart"
-	"github.com/feishu-push/feishu-push/pkg/cli"
-	"github.com/feishu-push/feishu-push/pkg/feishu"
-	"github.com/feishu-push/feishu-push/pkg/feishutest"
-	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
 // headless runs Chromium on url with extra flags and returns its stdout.
@@ -26,27 +21,16 @@ func headless(t *testing.T, bin, url string, extra ...string) []byte {
 	return browser.Run(t, bin, url, extra...)
 }
 
-func send(t *testing.T, base string, args ...string) {
-	t.Helper()
-	ios, _, _, errOut := cli.TestStreams()
-	env := map[string]string{"FEISHU_BASE_URL": base, "FEISHU_APP_ID": feishutest.DefaultAppID,
-		"FEISHU_APP_SECRET": feishutest.DefaultAppSecret, "HOME": t.TempDir(), "TZ": "Asia/Shanghai"}
-	if code := cli.Run(context.Background(), cli.NewFactory(ios, func(k string) string { return env[k] }), args); code != 0 {
-		t.Fatalf("%v: exit %d: %s", args, code, errOut)
-	}
-}
-
 // TestInboxInBrowser loads the inbox in headless Chromium and checks what
 // it draws: the header colour, the title, the button's link, table cells and
 // that uploaded images load. It skips where no Chromium is installed.
 func TestInboxInBrowser(t *testing.T) {
 	bin := browser.Find(t)
-	fake := feishutest.New()
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
+	e := inboxEnv(t)
+	e.Vars["TZ"] = "Asia/Shanghai"
 
 	// An image to put in the every-element card.
-	c := feishu.New(feishu.WithBaseURL(srv.URL), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))
+	c := apiClient(e)
 	pngBytes, err := chart.PNG(&chart.Chart{Type: "bar", X: []string{"朝阳", "海淀"}, Series: []chart.Series{{Name: "销售额", Values: []float64{32000, 28650.5}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -56,13 +40,13 @@ func TestInboxInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send(t, srv.URL, "send-text", "--to", "oc_demo", "--text", "hello <at user_id=\"all\"></at>")
-	send(t, srv.URL, "send-card", "--to", "oc_demo", "--card-file", "../../examples/cards/v1.json")
-	send(t, srv.URL, "send-card", "--to", "oc_demo", "--template", "testdata/every-element.tmpl", "--var", "img="+key)
-	send(t, srv.URL, "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
+	send(t, e, "send-text", "--to", "oc_demo", "--text", "hello <at user_id=\"all\"></at>")
+	send(t, e, "send-card", "--to", "oc_demo", "--card-file", "../../examples/cards/v1.json")
+	send(t, e, "send-card", "--to", "oc_demo", "--template", "testdata/every-element.tmpl", "--var", "img="+key)
+	send(t, e, "push-dashboard", "--to", "oc_sales", "--title", "每日销售看板", "--url", "https://bi.example.com/sales",
 		"--data", "../../examples/dashboard/sales.json", "--as-of", "2026-11-21 18:00", "--tz", "Asia/Shanghai")
 
-	dom := string(headless(t, bin, srv.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, e.Srv.URL+"/", "--dump-dom"))
 	if !strings.Contains(dom, `data-ready="true"`) {
 		t.Fatalf("the page never drew the messages:\n%.2000s", dom)
 	}
@@ -96,7 +80,7 @@ func TestInboxInBrowser(t *testing.T) {
 
 	// A screenshot of the dashboard alone: the README's picture.
 	shot := filepath.Join(t.TempDir(), "dashboard.png")
-	headless(t, bin, srv.URL+"/?seq="+strconv.Itoa(len(fake.Messages())), "--window-size=800,1000", "--screenshot="+shot)
+	headless(t, bin, e.Srv.URL+"/?seq="+strconv.Itoa(len(e.Srv.Messages())), "--window-size=800,1000", "--screenshot="+shot)
 	b, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatal(err)

@@ -37,9 +37,12 @@ func TestInboxCallbackClickInBrowser(t *testing.T) {
 	lsrv := httptest.NewServer(l)
 	defer lsrv.Close()
 
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	h := inbox.New(fake, inbox.WithListener(&feishutest.EventSender{URL: lsrv.URL, EncryptKey: key}))
+	var h http.Handler
 	mux := http.NewServeMux()
+	e := newEnv(t, func(f *feishutest.Fake) http.Handler {
+		h = inbox.New(f, inbox.WithListener(&feishutest.EventSender{URL: lsrv.URL, EncryptKey: key}))
+		return mux
+	}, feishutest.WithAnyWebhook(""))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
@@ -50,24 +53,22 @@ func TestInboxCallbackClickInBrowser(t *testing.T) {
 		_, _ = w.Write(bytes.Replace(page, []byte("</body>"), []byte(click), 1))
 	})
 	mux.Handle("/", h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
 
 	card := `{"msg_type":"interactive","card":{"header":{"template":"red","title":{"tag":"plain_text","content":"Disk full"}},"elements":[{"tag":"action","actions":[{"tag":"button","type":"primary","text":{"tag":"plain_text","content":"Ack"},"value":{"action":"ack"}}]}]}}`
-	resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json", strings.NewReader(card))
+	resp, err := http.Post(e.Srv.URL+"/open-apis/bot/v2/hook/t", "application/json", strings.NewReader(card))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("webhook: %v %v", err, resp)
 	}
 	resp.Body.Close()
 
-	dom := string(headless(t, bin, srv.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, e.Srv.URL+"/", "--dump-dom"))
 	if !strings.Contains(dom, `<div class="msg-toast toast-success">Acked in browser</div>`) {
 		t.Fatalf("the click did not go through:\n%.3000s", dom[strings.Index(dom, "<body"):])
 	}
 	if !strings.Contains(dom, `<div class="fp-title">Handled by the listener</div>`) {
 		t.Errorf("the page does not draw the card the listener answered")
 	}
-	if c := string(fake.Messages()[0].Content); !strings.Contains(c, "Handled by the listener") {
+	if c := string(e.Srv.Messages()[0].Content); !strings.Contains(c, "Handled by the listener") {
 		t.Errorf("stored card: %s", c)
 	}
 }

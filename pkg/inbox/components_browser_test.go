@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,10 +14,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/internal/browser"
 	"github.com/feishu-push/feishu-push/pkg/card"
-	"github.com/feishu-push/feishu-push/pkg/cli"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
-	"github.com/feishu-push/feishu-push/pkg/feishutest"
-	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
 // withUploadedImages uploads an image for every image key the card file
@@ -71,15 +67,6 @@ func swatch(i int) []byte {
 	return buf.Bytes()
 }
 
-// sendEnv runs the CLI with exactly this environment.
-func sendEnv(t *testing.T, env map[string]string, args ...string) {
-	t.Helper()
-	ios, _, _, errOut := cli.TestStreams()
-	if code := cli.Run(context.Background(), cli.NewFactory(ios, func(k string) string { return env[k] }), args); code != 0 {
-		t.Fatalf("%v: exit %d: %s", args, code, errOut)
-	}
-}
-
 // TestEveryComponentInBrowser sends the cards that use every documented
 // component (2.0 by the app bot, 1.0 by a group webhook, as senders do),
 // loads the inbox in headless Chromium and checks that each component has
@@ -87,23 +74,24 @@ func sendEnv(t *testing.T, env map[string]string, args ...string) {
 // UPDATE_DOCS=1 writes the screenshot to docs/inbox-components.png.
 func TestEveryComponentInBrowser(t *testing.T) {
 	bin := browser.Find(t)
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
-	c := feishu.New(feishu.WithBaseURL(srv.URL), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))
+	e := inboxEnv(t).Webhook()
+	c := apiClient(e)
 	dir := t.TempDir()
 	v2 := withUploadedImages(t, c, "../card/testdata/all-v2.json", dir)
 	v1 := withUploadedImages(t, c, "../card/testdata/all-v1.json", dir)
-	// The inbox shows the newest first: the 2.0 card on top.
-	sendEnv(t, map[string]string{"FEISHU_WEBHOOK_URL": srv.URL + "/open-apis/bot/v2/hook/components", "HOME": t.TempDir()},
-		"send-card", "--card-file", v1)
-	sendEnv(t, map[string]string{"FEISHU_BASE_URL": srv.URL, "FEISHU_APP_ID": feishutest.DefaultAppID,
-		"FEISHU_APP_SECRET": feishutest.DefaultAppSecret, "HOME": t.TempDir()}, "send-card", "--to", "oc_demo", "--card-file", v2)
-	if n := len(fake.Messages()); n != 2 {
+	// The inbox shows the newest first: the 2.0 card on top. Without --to
+	// the card goes to the (signed) group webhook; an explicit --to selects
+	// the app bot even with the webhook in the environment.
+	send(t, e, "send-card", "--card-file", v1)
+	send(t, e, "send-card", "--to", "oc_demo", "--card-file", v2)
+	if n := len(e.Srv.Messages()); n != 2 {
 		t.Fatalf("%d messages stored, want 2", n)
 	}
+	if m := e.Srv.Messages(); m[0].Mode != "webhook" || m[1].Mode != "app" {
+		t.Fatalf("sent as %s and %s, want webhook and app", m[0].Mode, m[1].Mode)
+	}
 
-	dom := string(headless(t, bin, srv.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, e.Srv.URL+"/", "--dump-dom"))
 	if !strings.Contains(dom, `data-ready="true"`) {
 		t.Fatalf("the page never drew the messages:\n%.2000s", dom)
 	}
@@ -191,7 +179,7 @@ func TestEveryComponentInBrowser(t *testing.T) {
 
 	// The picture for the docs: the page cut below the last message.
 	shot := filepath.Join(t.TempDir(), "components.png")
-	headless(t, bin, srv.URL+"/", "--window-size=800,4000", "--screenshot="+shot)
+	headless(t, bin, e.Srv.URL+"/", "--window-size=800,4000", "--screenshot="+shot)
 	b, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatal(err)

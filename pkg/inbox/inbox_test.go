@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,9 +23,7 @@ func get(t *testing.T, url string) (int, string, string) {
 }
 
 func TestInboxAPI(t *testing.T) {
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
+	srv := inboxEnv(t, feishutest.WithAnyWebhook("")).Srv
 	resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json",
 		strings.NewReader(`{"msg_type":"interactive","card":{"header":{"template":"red","title":{"tag":"plain_text","content":"<b>down</b>"}},"elements":[]}}`))
 	if err != nil || resp.StatusCode != 200 {
@@ -64,8 +61,7 @@ func TestInboxAPI(t *testing.T) {
 }
 
 func TestInboxEventsNeedAListener(t *testing.T) {
-	srv := httptest.NewServer(inbox.New(feishutest.New(feishutest.WithAnyWebhook(""))))
-	defer srv.Close()
+	srv := inboxEnv(t, feishutest.WithAnyWebhook("")).Srv
 	resp, err := http.Post(srv.URL+"/open-apis/bot/v2/hook/t", "application/json",
 		strings.NewReader(`{"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"hi"}]}}`))
 	if err != nil || resp.StatusCode != 200 {

@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +16,8 @@ import (
 	"time"
 
 	"github.com/feishu-push/feishu-push/internal/browser"
+	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
-	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
@@ -51,10 +50,10 @@ func testPNG(t *testing.T, w, h int, c color.RGBA) []byte {
 
 // seedKinds sends one message of every kind through the Open API, as the
 // commands do, and then updates, recalls and replies to some of them.
-func seedKinds(t *testing.T, base string, fake *feishutest.Fake) kinds {
+func seedKinds(t *testing.T, e *clitest.Env) kinds {
 	t.Helper()
 	ctx := context.Background()
-	c := feishu.New(feishu.WithBaseURL(base), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))
+	c := apiClient(e)
 	to := feishu.Recipient{IDType: "chat_id", ID: "oc_demo"}
 	k := kinds{ids: map[string]string{}}
 	uploadImage := func(name string, data []byte) string {
@@ -160,7 +159,7 @@ func seedKinds(t *testing.T, base string, fake *feishutest.Fake) kinds {
 		t.Fatalf("recall: %v", err)
 	}
 	reply("quote", k.ids["card"], feishu.TextMessage("card looks right"), false)
-	user := fake.AddUserMessage("oc_demo", "who is on call?")
+	user := e.Srv.AddUserMessage("oc_demo", "who is on call?")
 	k.ids["user"] = user.MessageID
 	reply("thread1", user.MessageID, feishu.TextMessage("on it"), true)
 	reply("thread2", k.ids["thread1"], feishu.TextMessage("fixed, see the file"), true)
@@ -170,12 +169,10 @@ func seedKinds(t *testing.T, base string, fake *feishutest.Fake) kinds {
 // TestInboxMessageKinds: the inbox shows every message kind and a
 // message's life, and serves uploaded files for download.
 func TestInboxMessageKinds(t *testing.T) {
-	fake := feishutest.New()
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
-	k := seedKinds(t, srv.URL, fake)
+	e := inboxEnv(t)
+	k := seedKinds(t, e)
 
-	code, _, body := get(t, srv.URL+"/api/messages")
+	code, _, body := get(t, e.Srv.URL+"/api/messages")
 	var got struct{ Messages []inbox.Message }
 	if code != 200 || json.Unmarshal([]byte(body), &got) != nil {
 		t.Fatalf("/api/messages: %d %s", code, body)
@@ -216,7 +213,7 @@ func TestInboxMessageKinds(t *testing.T) {
 	}
 
 	// ?locale=en_us draws posts (and cards) in English.
-	_, _, body = get(t, srv.URL+"/api/messages?locale=en_us")
+	_, _, body = get(t, e.Srv.URL+"/api/messages?locale=en_us")
 	var en struct{ Messages []inbox.Message }
 	_ = json.Unmarshal([]byte(body), &en)
 	for _, m := range en.Messages {
@@ -226,7 +223,7 @@ func TestInboxMessageKinds(t *testing.T) {
 	}
 
 	// The file downloads under its name; ?meta=1 describes it.
-	resp, err := http.Get(srv.URL + "/api/files/" + k.xlsxKey)
+	resp, err := http.Get(e.Srv.URL + "/api/files/" + k.xlsxKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +233,10 @@ func TestInboxMessageKinds(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=utf-8''%E6%97%A5%E6%8A%A5") {
 		t.Errorf("download: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Disposition"), data)
 	}
-	if code, _, meta := get(t, srv.URL+"/api/files/"+k.pdfKey+"?meta=1"); code != 200 || !strings.Contains(meta, `"file_name":"report.pdf"`) {
+	if code, _, meta := get(t, e.Srv.URL+"/api/files/"+k.pdfKey+"?meta=1"); code != 200 || !strings.Contains(meta, `"file_name":"report.pdf"`) {
 		t.Errorf("meta: %d %s", code, meta)
 	}
-	if code, _, _ := get(t, srv.URL+"/api/files/file_v3_none"); code != 404 {
+	if code, _, _ := get(t, e.Srv.URL+"/api/files/file_v3_none"); code != 404 {
 		t.Errorf("unknown file: %d", code)
 	}
 }
@@ -249,12 +246,10 @@ func TestInboxMessageKinds(t *testing.T) {
 // saves a screenshot there. It skips where no Chromium is installed.
 func TestInboxMessageKindsInBrowser(t *testing.T) {
 	bin := browser.Find(t)
-	fake := feishutest.New()
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
-	seedKinds(t, srv.URL, fake)
+	e := inboxEnv(t)
+	seedKinds(t, e)
 
-	dom := string(headless(t, bin, srv.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, e.Srv.URL+"/", "--dump-dom"))
 	if !strings.Contains(dom, `data-ready="true"`) {
 		t.Fatalf("the page never drew the messages:\n%.2000s", dom)
 	}
@@ -269,6 +264,6 @@ func TestInboxMessageKindsInBrowser(t *testing.T) {
 	}
 	if out := os.Getenv("FP_SCREENSHOT"); out != "" {
 		abs, _ := filepath.Abs(out)
-		headless(t, bin, srv.URL+"/", "--window-size=1200,4000", "--screenshot="+abs)
+		headless(t, bin, e.Srv.URL+"/", "--window-size=1200,4000", "--screenshot="+abs)
 	}
 }

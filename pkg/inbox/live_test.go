@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/feishu-push/feishu-push/internal/browser"
+	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/inbox"
@@ -36,8 +37,8 @@ type lifeClient struct {
 	c *feishu.Client
 }
 
-func newLifeClient(t *testing.T, base string) lifeClient {
-	return lifeClient{t, feishu.New(feishu.WithBaseURL(base), feishu.WithCredentials(feishutest.DefaultAppID, feishutest.DefaultAppSecret))}
+func newLifeClient(t *testing.T, e *clitest.Env) lifeClient {
+	return lifeClient{t, apiClient(e)}
 }
 
 func (l lifeClient) send(m feishu.Message) string {
@@ -90,13 +91,11 @@ func (l lifeClient) recall(id string) {
 // header line shows it: the app bot (also in a batch send), a group
 // webhook, a user writing in a chat.
 func TestInboxSenders(t *testing.T) {
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
-	newLifeClient(t, srv.URL).send(feishu.TextMessage("from the app"))
-	postHook(t, srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
-	fake.AddUserMessage("oc_ops", "from a person")
-	l := newLifeClient(t, srv.URL)
+	e := inboxEnv(t, feishutest.WithAnyWebhook(""))
+	newLifeClient(t, e).send(feishu.TextMessage("from the app"))
+	postHook(t, e.Srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
+	e.Srv.AddUserMessage("oc_ops", "from a person")
+	l := newLifeClient(t, e)
 	req, err := l.c.Messages.NewBatchSendRequest(feishu.TextMessage("to a few"), feishu.BatchRecipients{OpenIDs: []string{"ou_a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +104,7 @@ func TestInboxSenders(t *testing.T) {
 		t.Fatalf("batch: %v", err)
 	}
 
-	got := messages(t, srv.URL, "")
+	got := messages(t, e.Srv.URL, "")
 	var from []string
 	for _, m := range got.Messages {
 		from = append(from, m.Mode+"="+m.From)
@@ -120,17 +119,15 @@ func TestInboxSenders(t *testing.T) {
 // the version it replaced and the request; its drawing has the edited
 // mark. A recalled message says so.
 func TestInboxEditHistoryAPI(t *testing.T) {
-	fake := feishutest.New()
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
-	l := newLifeClient(t, srv.URL)
+	e := inboxEnv(t)
+	l := newLifeClient(t, e)
 	id := l.send(feishu.CardMessage(statusCard("09:00")))
 	l.update(id, statusCard("09:05"))
 	l.update(id, statusCard("09:10"))
 	gone := l.send(feishu.TextMessage("a wrong push"))
 	l.recall(gone)
 
-	got := messages(t, srv.URL, "")
+	got := messages(t, e.Srv.URL, "")
 	card := got.Messages[0]
 	if len(card.Edits) != 2 {
 		t.Fatalf("%d edits, want 2", len(card.Edits))
@@ -162,18 +159,17 @@ const trilingualPost = `{"msg_type":"post","content":{"post":{
 // TestInboxPostLocales: a multilingual post offers its languages to the
 // language switch and is drawn in the one chosen, Japanese too.
 func TestInboxPostLocales(t *testing.T) {
-	srv := httptest.NewServer(inbox.New(feishutest.New(feishutest.WithAnyWebhook(""))))
-	defer srv.Close()
-	postHook(t, srv.URL, trilingualPost)
+	e := inboxEnv(t, feishutest.WithAnyWebhook(""))
+	postHook(t, e.Srv.URL, trilingualPost)
 
-	got := messages(t, srv.URL, "")
+	got := messages(t, e.Srv.URL, "")
 	if want := []string{"zh_cn", "en_us", "ja_jp"}; !slices.Equal(got.Locales, want) || !slices.Equal(got.Messages[0].Locales, want) {
 		t.Errorf("locales %v, the post's %v, want %v", got.Locales, got.Messages[0].Locales, want)
 	}
 	for _, c := range []struct{ query, want, lang string }{
 		{"", "本周完成", "zh-cn"}, {"?locale=en_us", "Done this week", "en-us"}, {"?locale=ja_jp", "今週の完了", "ja-jp"},
 	} {
-		h := messages(t, srv.URL, c.query).Messages[0].HTML
+		h := messages(t, e.Srv.URL, c.query).Messages[0].HTML
 		if !strings.Contains(h, `lang="`+c.lang+`"`) || !strings.Contains(h, c.want) {
 			t.Errorf("%s: post drawn as %s", c.query, h)
 		}
@@ -190,12 +186,10 @@ func TestInboxPostLocales(t *testing.T) {
 // installed; with $FP_SCREENSHOT it saves a screenshot of the result there.
 func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 	bin := browser.Find(t)
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	h := inbox.New(fake)
+	var h http.Handler
 	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	l := newLifeClient(t, srv.URL)
+	e := newEnv(t, func(f *feishutest.Fake) http.Handler { h = inbox.New(f); return mux }, feishutest.WithAnyWebhook(""))
+	l := newLifeClient(t, e)
 	mux.Handle("/", h)
 
 	// Newest first: older messages below the card, so it can be scrolled
@@ -204,15 +198,15 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 		l.send(feishu.TextMessage("older " + strconv.Itoa(i)))
 	}
 	cardID := l.send(feishu.CardMessage(statusCard("09:00")))
-	postHook(t, srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
-	asked := fake.AddUserMessage("oc_ops", "who is on call?")
+	postHook(t, e.Srv.URL, `{"msg_type":"text","content":{"text":"from the hook"}}`)
+	asked := e.Srv.AddUserMessage("oc_ops", "who is on call?")
 	l.reply(asked.MessageID, "on it")
 	wrongID := l.send(feishu.TextMessage("a wrong push"))
 	for i := 0; i < 8; i++ {
 		l.send(feishu.TextMessage("newer " + strconv.Itoa(i)))
 	}
 	seqOf := func(id string) int {
-		for _, m := range fake.Messages() {
+		for _, m := range e.Srv.Messages() {
 			if m.MessageID == id {
 				return m.Seq
 			}
@@ -221,7 +215,7 @@ func TestInboxLiveUpdatesInBrowser(t *testing.T) {
 		return 0
 	}
 	// The new message on top comes after the thread's second reply.
-	cardSeq, wrongSeq, askedSeq, newSeq := seqOf(cardID), seqOf(wrongID), asked.Seq, len(fake.Messages())+2
+	cardSeq, wrongSeq, askedSeq, newSeq := seqOf(cardID), seqOf(wrongID), asked.Seq, len(e.Srv.Messages())+2
 
 	changed := make(chan struct{}, 1)
 	mux.HandleFunc("POST /test/change", func(w http.ResponseWriter, r *http.Request) {
@@ -274,7 +268,7 @@ tick();})();</script></body>`
 		_, _ = w.Write(bytes.Replace(page, []byte("</body>"), []byte(drive), 1))
 	})
 
-	dom := string(headless(t, bin, srv.URL+"/?drive=1", "--window-size=900,700", "--dump-dom"))
+	dom := string(headless(t, bin, e.Srv.URL+"/?drive=1", "--window-size=900,700", "--dump-dom"))
 	select {
 	case <-changed:
 	default:
@@ -346,7 +340,7 @@ tick();})();</script></body>`
 	}
 	if out := os.Getenv("FP_SCREENSHOT"); out != "" {
 		abs, _ := filepath.Abs(out)
-		headless(t, bin, srv.URL+"/", "--window-size=900,1400", "--screenshot="+abs)
+		headless(t, bin, e.Srv.URL+"/", "--window-size=900,1400", "--screenshot="+abs)
 	}
 }
 

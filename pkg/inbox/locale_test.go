@@ -67,8 +67,7 @@ func messages(t *testing.T, base, query string) apiMessages {
 // offer and draws multilingual cards in the one asked for, zh_cn by
 // default; a message without that language falls back to zh_cn.
 func TestInboxLanguages(t *testing.T) {
-	srv := httptest.NewServer(inbox.New(feishutest.New(feishutest.WithAnyWebhook(""))))
-	defer srv.Close()
+	srv := inboxEnv(t, feishutest.WithAnyWebhook("")).Srv
 	for _, body := range []string{v1Trilingual, v2Bilingual, plainText} {
 		postHook(t, srv.URL, body)
 	}
@@ -122,8 +121,7 @@ func TestInboxLanguages(t *testing.T) {
 // has too, and no inline script or event attribute of its own, so the
 // language switch and everything else run from /static/app.js.
 func TestInboxPageSecurity(t *testing.T) {
-	srv := httptest.NewServer(inbox.New(feishutest.New()))
-	defer srv.Close()
+	srv := inboxEnv(t).Srv
 	resp, err := http.Get(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -151,8 +149,9 @@ func TestInboxPageSecurity(t *testing.T) {
 // English, keeps the others, and offers the languages the messages carry.
 func TestInboxLanguageSwitchInBrowser(t *testing.T) {
 	bin := browser.Find(t)
-	h := inbox.New(feishutest.New(feishutest.WithAnyWebhook("")))
+	var h http.Handler
 	mux := http.NewServeMux()
+	srv := newEnv(t, func(f *feishutest.Fake) http.Handler { h = inbox.New(f); return mux }, feishutest.WithAnyWebhook("")).Srv
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
@@ -166,8 +165,6 @@ func TestInboxLanguageSwitchInBrowser(t *testing.T) {
 		_, _ = w.Write(bytes.Replace(page, []byte("</body>"), []byte(pick), 1))
 	})
 	mux.Handle("/", h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
 	for _, body := range []string{v1Trilingual, v2Bilingual, plainText} {
 		postHook(t, srv.URL, body)
 	}

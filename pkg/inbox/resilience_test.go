@@ -2,12 +2,10 @@ package inbox_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
-	"github.com/feishu-push/feishu-push/pkg/inbox"
 )
 
 // hostile are strings that have crashed card renderers: NUL-digits-NUL
@@ -24,9 +22,7 @@ var hostile = []string{
 // between two ordinary messages: /api/messages and / keep answering, and
 // the ordinary messages are still drawn.
 func TestInboxSurvivesHostileCards(t *testing.T) {
-	fake := feishutest.New(feishutest.WithAnyWebhook(""))
-	srv := httptest.NewServer(inbox.New(fake))
-	defer srv.Close()
+	srv := inboxEnv(t, feishutest.WithAnyWebhook("")).Srv
 	postHook(t, srv.URL, `{"msg_type":"text","content":{"text":"before"}}`)
 	var els1, els2 []any
 	for _, s := range hostile {

@@ -2,8 +2,9 @@
 // Feishu with a known app and webhook, the environment variables pointing
 // at it, a temporary directory, a way to run a command line, and the checks
 // every test gets for free: no secret in any output or file, no scripted
-// fault left unused. pkg/cli runs commands in process with it, cmd/ uses
-// its fake and its secret check for the process-level scripts.
+// fault left unused. pkg/cli and pkg/inbox run commands in process with it
+// (the inbox serving its fake, see ServeThrough), cmd/ uses its fake and
+// its secret check for the process-level scripts.
 package clitest
 
 import (
@@ -11,6 +12,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +119,25 @@ func New(t testing.TB, run Runner, opts ...feishutest.Option) *Env {
 	// The fake's own cleanup (NewServer) fails t for a scripted fault that
 	// was not consumed.
 	t.Cleanup(e.checkNoSecrets)
+	return e
+}
+
+// ServeThrough puts h in front of the fake: h must serve e.Srv.Fake (the
+// sandbox's inbox.New(e.Srv.Fake), say). It starts a server on h, closed at
+// cleanup, and points the commands, e.Srv.URL and the webhook URLs at it,
+// so every request goes through h. The fake's own listener is closed, so
+// e.Srv.Close no longer takes the service down; the fault and secret
+// checks are unchanged.
+func (e *Env) ServeThrough(h http.Handler) *Env {
+	e.T.Helper()
+	srv := httptest.NewServer(h)
+	e.T.Cleanup(srv.Close)
+	e.Srv.Close()
+	e.Srv.URL = srv.URL
+	e.Vars["FEISHU_BASE_URL"] = srv.URL
+	if _, ok := e.Vars["FEISHU_WEBHOOK_URL"]; ok {
+		e.Vars["FEISHU_WEBHOOK_URL"] = e.Srv.WebhookURL(HookToken)
+	}
 	return e
 }
 

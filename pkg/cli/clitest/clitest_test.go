@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/feishu-push/feishu-push/pkg/cli/clitest"
@@ -61,5 +62,43 @@ func TestUnconsumedFaultFailsTheTest(t *testing.T) {
 		if failed == reach || (reach && len(rec.errors) != 0) {
 			t.Errorf("reached %v: failures %q", reach, rec.errors)
 		}
+	}
+}
+
+// ServeThrough puts a handler in front of the fake: the commands' base and
+// webhook URLs and e.Srv.URL lead to it, requests reach the fake through
+// it, and the fake's own listener is closed.
+func TestServeThrough(t *testing.T) {
+	var mu sync.Mutex
+	var through []string
+	e := clitest.New(t, func(e *clitest.Env, inv clitest.Invocation) int {
+		resp, err := http.Post(inv.Getenv("FEISHU_BASE_URL")+"/open-apis/auth/v3/tenant_access_token/internal", "application/json",
+			strings.NewReader(`{"app_id":"`+clitest.AppID+`","app_secret":"`+clitest.AppSecret+`"}`))
+		if err != nil {
+			t.Error(err)
+			return 1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}).Webhook()
+	own := e.Srv.URL
+	e.ServeThrough(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		through = append(through, r.URL.Path)
+		mu.Unlock()
+		e.Srv.Fake.ServeHTTP(w, r)
+	}))
+	if e.Srv.URL == own || e.Vars["FEISHU_BASE_URL"] != e.Srv.URL || e.Vars["FEISHU_WEBHOOK_URL"] != e.Srv.URL+"/open-apis/bot/v2/hook/"+clitest.HookToken {
+		t.Errorf("own %s, now %s, variables %v", own, e.Srv.URL, e.Vars)
+	}
+	e.Run("", "token").Expect(t, http.StatusOK)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(through) != 1 || len(e.Srv.IssuedTokens()) != 1 {
+		t.Errorf("through the front: %q; tokens issued: %d", through, len(e.Srv.IssuedTokens()))
+	}
+	if resp, err := http.Get(own); err == nil {
+		resp.Body.Close()
+		t.Errorf("the fake's own listener still answers: %d", resp.StatusCode)
 	}
 }
