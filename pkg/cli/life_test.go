@@ -530,7 +530,7 @@ func TestUpdateKeyDryRunCreatesNothing(t *testing.T) {
 	e, _, dir := lifeEnv(t)
 	r := e.Run("", "--dry-run", "send-card", "--to", "oc_board", "--update-key", "status", "--title", "t", "--content", "c")
 	r.Expect(t, 0)
-	if !strings.Contains(r.ErrOut, "dry run: oc_board: send (nothing remembered)") {
+	if !strings.Contains(r.ErrOut, "dry run: oc_board: send (no message remembered)") {
 		t.Errorf("dry run: %s", r.ErrOut)
 	}
 	r = e.Run("", "--dry-run", "recall", "--update-key", "status")

@@ -195,9 +195,6 @@ func NewKeyedPlan(c *feishu.Client, a Audience, msg feishu.Message, key string, 
 			return nil, inputError(err)
 		}
 		life := &Life{Key: key, RecipientKey: msgstate.RecipientKey(r.IDType, r.ID), State: state, Why: "no message remembered"}
-		if state.tx == nil {
-			life.Why = "nothing remembered" // no state at all yet
-		}
 		j := Job{To: r.String(), Mode: ModeKeyed, Recipient: r, UUID: id, Msg: msg, Req: create, Life: life}
 		if e, ok := state.Get(key, life.RecipientKey); ok {
 			life.Why = "the message " + e.MessageID + " is older than 14 days"
