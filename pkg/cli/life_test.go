@@ -380,7 +380,7 @@ func TestSpooledRecallFlushesAsRecall(t *testing.T) {
 			t.Errorf("spool entry lacks %s: %s", want, raw)
 		}
 	}
-	for _, not := range []string{`"uuid"`, `"maybe_delivered"`, `"receive_id"`, `"msg_type": "t`, `"msg_type": "i`} {
+	for _, not := range []string{`"uuid"`, `"maybe_delivered"`, `"receive_id"`, `"msg_type": "t`, `"msg_type": "i`, testAppSecret, "Bearer"} {
 		if strings.Contains(raw, not) {
 			t.Errorf("spool entry has %s: %s", not, raw)
 		}
