@@ -91,7 +91,8 @@ func (r *sendRun) openState(o *SendOptions) error {
 	return nil
 }
 
-// openKeyState opens and locks the update-key state directory.
+// openKeyState opens and locks the update-key state directory. A dry run
+// only reads the state, if there is one, and creates nothing.
 func (f *Factory) openKeyState() (*delivery.KeyState, error) {
 	s, err := f.Settings()
 	if err != nil {
@@ -103,6 +104,9 @@ func (f *Factory) openKeyState() (*delivery.KeyState, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stateLockWait)
 	defer cancel()
+	if s.DryRun {
+		return delivery.PeekKeyState(ctx, dir, f.Now)
+	}
 	return delivery.OpenKeyState(ctx, dir, f.Now, f.stderr())
 }
 

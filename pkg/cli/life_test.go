@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/feishutest"
 	"github.com/feishu-push/feishu-push/pkg/msgstate"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // lifeEnv is a test environment with a fake whose clock the test moves and
@@ -326,5 +330,232 @@ func TestSpooledReplyFlushesAsReply(t *testing.T) {
 	msgs := e.Srv.Messages()
 	if len(msgs) != 2 || msgs[1].ParentID != parent || msgs[1].ThreadID == "" || msgs[1].MsgType != "post" {
 		t.Fatalf("after flush: %+v\n%s", msgs, r.ErrOut)
+	}
+}
+
+// recallSpoolEnv is a life environment with a spool and no waiting between
+// retries.
+func recallSpoolEnv(t *testing.T) (*env, *feishutest.Clock, string, string) {
+	t.Helper()
+	e, clock, dir := lifeEnv(t, feishutest.WithRecallWindow(24*time.Hour))
+	e.Sleep = noWait
+	spoolDir := filepath.Join(e.Dir, "spool")
+	e.Vars["FEISHU_PUSH_SPOOL_DIR"] = spoolDir
+	return e, clock, dir, spoolDir
+}
+
+// onlySpooled returns the one spool file and its text.
+func onlySpooled(t *testing.T, spoolDir string, stderr string) (string, string) {
+	t.Helper()
+	files := spoolFiles(t, spoolDir)
+	if len(files) != 1 {
+		t.Fatalf("spool: %v\n%s", files, stderr)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files[0], string(raw)
+}
+
+func TestSpooledRecallFlushesAsRecall(t *testing.T) {
+	e, _, _, spoolDir := recallSpoolEnv(t)
+	oops := sentID(t, e.Run("", "send-text", "--to", "oc_a", "--text", "oops"), "oc_a")
+
+	// Down for the recall and its one retry: spooled, with the usual exit
+	// code, JSON result and log line.
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointRecall, Status: 503, Times: 2})
+	logFile := filepath.Join(e.Dir, "recall.log")
+	r := e.Run("", "--retries", "1", "recall", oops, "--json", "--log-file", logFile)
+	r.Expect(t, ExitTransient)
+	if !strings.Contains(r.Out, `"spooled":"`) || !strings.Contains(r.Out, `"attempts":2`) || !strings.Contains(r.ErrOut, "spooled to ") {
+		t.Errorf("result: %s\n%s", r.Out, r.ErrOut)
+	}
+	if log, _ := os.ReadFile(logFile); !strings.Contains(string(log), `"msg_type":"recall"`) || !strings.Contains(string(log), `"ok":false`) {
+		t.Errorf("log: %s", log)
+	}
+	_, raw := onlySpooled(t, spoolDir, r.ErrOut)
+	for _, want := range []string{`"kind": "recall"`, `"message_id": "` + oops + `"`, `"command": "recall"`, `"attempts": 2`, `"content": null`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("spool entry lacks %s: %s", want, raw)
+		}
+	}
+	for _, not := range []string{`"uuid"`, `"maybe_delivered"`, `"receive_id"`, `"msg_type": "t`, `"msg_type": "i`, testAppSecret, "Bearer"} {
+		if strings.Contains(raw, not) {
+			t.Errorf("spool entry has %s: %s", not, raw)
+		}
+	}
+	if m, _ := e.Srv.Message(oops); m.Recalled {
+		t.Fatal("recalled during the outage")
+	}
+
+	// flush recalls it and empties the spool.
+	r = e.Run("", "flush")
+	r.Expect(t, 0)
+	if m, _ := e.Srv.Message(oops); !m.Recalled {
+		t.Fatalf("flush did not recall it: %s", r.ErrOut)
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("left in the spool: %v", files)
+	}
+
+	// A spooled recall of a message recalled meanwhile: done.
+	again := sentID(t, e.Run("", "send-text", "--to", "oc_a", "--text", "again"), "oc_a")
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointRecall, Status: 503})
+	e.Run("", "--retries", "0", "recall", again).Expect(t, ExitTransient)
+	e.Run("", "recall", again).Expect(t, 0)
+	r = e.Run("", "flush", "--log-file", filepath.Join(e.Dir, "flush.log"))
+	r.Expect(t, 0)
+	if log, _ := os.ReadFile(filepath.Join(e.Dir, "flush.log")); !strings.Contains(string(log), `"ok":true`) {
+		t.Errorf("flush log: %s", log)
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("left in the spool: %v", files)
+	}
+}
+
+func TestSpooledRecallByKeyForgetsTheKey(t *testing.T) {
+	e, clock, dir, spoolDir := recallSpoolEnv(t)
+	e.Run("", "send-card", "--to", "oc_b", "--update-key", "board", "--title", "t", "--content", "c").Expect(t, 0)
+	b, _ := remembered(t, dir, "board", "chat_id:oc_b")
+
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointRecall, Status: 503})
+	r := e.Run("", "--retries", "0", "recall", "--update-key", "board")
+	r.Expect(t, ExitTransient)
+	_, raw := onlySpooled(t, spoolDir, r.ErrOut)
+	for _, want := range []string{`"kind": "recall"`, `"message_id": "` + b.MessageID + `"`, `"update_key": "board"`,
+		`"receive_id_type": "chat_id"`, `"receive_id": "oc_b"`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("spool entry lacks %s: %s", want, raw)
+		}
+	}
+	if _, ok := remembered(t, dir, "board", "chat_id:oc_b"); !ok {
+		t.Fatal("forgotten before the recall went through")
+	}
+	// flush recalls it and forgets the key's entry.
+	e.Run("", "flush").Expect(t, 0)
+	if m, _ := e.Srv.Message(b.MessageID); !m.Recalled {
+		t.Fatal("flush did not recall it")
+	}
+	if _, ok := remembered(t, dir, "board", "chat_id:oc_b"); ok {
+		t.Error("recalled by flush, and the key still refers to it")
+	}
+
+	// A spooled recall whose message a later run replaced under the key:
+	// the old message is found gone, and the new one stays remembered.
+	e.Run("", "send-card", "--to", "oc_b", "--update-key", "board", "--title", "t", "--content", "v1").Expect(t, 0)
+	old, _ := remembered(t, dir, "board", "chat_id:oc_b")
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointRecall, Status: 503})
+	e.Run("", "--retries", "0", "recall", "--update-key", "board").Expect(t, ExitTransient)
+	e.Run("", "recall", old.MessageID).Expect(t, 0)
+	e.Run("", "send-card", "--to", "oc_b", "--update-key", "board", "--title", "t", "--content", "v2").Expect(t, 0)
+	cur, _ := remembered(t, dir, "board", "chat_id:oc_b")
+	if cur.MessageID == old.MessageID {
+		t.Fatal("no new card was sent for the recalled one")
+	}
+	e.Run("", "flush").Expect(t, 0)
+	if ent, ok := remembered(t, dir, "board", "chat_id:oc_b"); !ok || ent.MessageID != cur.MessageID {
+		t.Errorf("the new card's entry was touched: %+v %v", ent, ok)
+	}
+	if m, _ := e.Srv.Message(cur.MessageID); m.Recalled {
+		t.Error("the new card was recalled")
+	}
+
+	// Too old by the time flush runs: moved to dead/ with the reason, and
+	// the key keeps the message.
+	e.Srv.Inject(feishutest.Fault{Endpoint: feishutest.EndpointRecall, Status: 503})
+	e.Run("", "--retries", "0", "recall", "--update-key", "board").Expect(t, ExitTransient)
+	clock.Advance(25 * time.Hour)
+	r = e.Run("", "flush")
+	r.Expect(t, ExitRejected)
+	if !strings.Contains(r.ErrOut, "older than the tenant's recall time limit") || !strings.Contains(r.ErrOut, "moved to ") {
+		t.Errorf("too old: %s", r.ErrOut)
+	}
+	dead, _ := filepath.Glob(filepath.Join(spoolDir, "dead", "*.json"))
+	if len(dead) != 1 {
+		t.Fatalf("dead/: %v", dead)
+	}
+	if raw, _ := os.ReadFile(dead[0]); !strings.Contains(string(raw), `"dead_reason": "`) || !strings.Contains(string(raw), "code 230009") ||
+		!strings.Contains(string(raw), "older than the tenant's recall time limit") {
+		t.Errorf("dead entry: %s", raw)
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("left in the spool: %v", files)
+	}
+	if ent, ok := remembered(t, dir, "board", "chat_id:oc_b"); !ok || ent.MessageID != cur.MessageID {
+		t.Errorf("a message not recalled was forgotten: %+v %v", ent, ok)
+	}
+}
+
+// Recall entries feishu-push would never write are refused by flush and
+// moved to dead/; nothing is recalled.
+func TestFlushRefusesMalformedRecall(t *testing.T) {
+	e, _, _, spoolDir := recallSpoolEnv(t)
+	id := sentID(t, e.Run("", "send-text", "--to", "oc_a", "--text", "keep me"), "oc_a")
+	sp := &spool.Spool{Dir: spoolDir}
+	base := func() *spool.Entry {
+		return &spool.Entry{Command: "recall", Mode: spool.ModeApp, AppID: e.Vars["FEISHU_APP_ID"], BaseURL: e.Vars["FEISHU_BASE_URL"],
+			Kind: "recall", MessageID: id}
+	}
+	bad := []func(*spool.Entry){
+		func(x *spool.Entry) { x.MessageID = "../" + id },
+		func(x *spool.Entry) { x.MsgType, x.Content = "text", json.RawMessage(`{"text":"hi"}`) },
+		func(x *spool.Entry) { x.UpdateKey = "board" },                            // a key without a recipient
+		func(x *spool.Entry) { x.ReceiveIDType, x.ReceiveID = "chat_id", "oc_a" }, // a recipient without a key
+		func(x *spool.Entry) { x.UUID = "fp-1" },
+	}
+	for _, fn := range bad {
+		x := base()
+		fn(x)
+		if _, err := sp.Put(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.Run("", "flush")
+	r.Expect(t, ExitUsage)
+	if strings.Count(r.ErrOut, "refused: ") != len(bad) || !strings.Contains(r.ErrOut, "a recall of") {
+		t.Errorf("stderr: %s", r.ErrOut)
+	}
+	if m, _ := e.Srv.Message(id); m.Recalled {
+		t.Error("a malformed entry was acted on")
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("left in the spool: %v", files)
+	}
+}
+
+// A dry run of an update key writes nothing: no state directory appears,
+// and it says a card would be sent.
+func TestUpdateKeyDryRunCreatesNothing(t *testing.T) {
+	e, _, dir := lifeEnv(t)
+	r := e.Run("", "--dry-run", "send-card", "--to", "oc_board", "--update-key", "status", "--title", "t", "--content", "c")
+	r.Expect(t, 0)
+	if !strings.Contains(r.ErrOut, "dry run: oc_board: send (no message remembered)") {
+		t.Errorf("dry run: %s", r.ErrOut)
+	}
+	r = e.Run("", "--dry-run", "recall", "--update-key", "status")
+	r.Expect(t, ExitUsage)
+	if !strings.Contains(r.ErrOut, "no message is remembered") {
+		t.Errorf("dry run recall: %s", r.ErrOut)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a dry run created the state directory: %v", err)
+	}
+
+	// With state: read as a run would see it, and left as it was.
+	id := sentID(t, e.Run("", "send-card", "--to", "oc_board", "--update-key", "status", "--title", "t", "--content", "c"), "oc_board")
+	before, _ := os.ReadFile(filepath.Join(dir, msgstate.FileName))
+	r = e.Run("", "--dry-run", "send-card", "--to", "oc_board,oc_new", "--update-key", "status", "--title", "t", "--content", "c2")
+	r.Expect(t, 0)
+	if !strings.Contains(r.ErrOut, "oc_board: update "+id) || !strings.Contains(r.ErrOut, "oc_new: send (no message remembered)") {
+		t.Errorf("dry run with state: %s", r.ErrOut)
+	}
+	e.Run("", "--dry-run", "recall", "--update-key", "status").Expect(t, 0)
+	after, _ := os.ReadFile(filepath.Join(dir, msgstate.FileName))
+	if string(before) != string(after) {
+		t.Errorf("a dry run changed the state:\n%s\n%s", before, after)
+	}
+	if m, _ := e.Srv.Message(id); m.Recalled || len(m.Edits) != 0 {
+		t.Error("a dry run touched the message")
 	}
 }

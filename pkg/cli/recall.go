@@ -9,6 +9,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/delivery"
 	"github.com/feishu-push/feishu-push/pkg/msgstate"
+	"github.com/feishu-push/feishu-push/pkg/spool"
 )
 
 // RecallOptions are the options of recall.
@@ -26,7 +27,8 @@ func newRecallCmd(f *Factory) *cobra.Command {
 
 Give the om_ ids printed when they were sent, or --update-key KEY to recall
 the cards a --update-key run keeps up to date (for every recipient), which
-then forgets them. Feishu lets a bot recall only its own messages, and only
+then forgets them. A recall that still fails transiently after its retries
+is kept in the spool (--spool-dir) and finished by flush. Feishu lets a bot recall only its own messages, and only
 within the recall time limit the tenant's administrator set; both are
 reported clearly (exit 3) and the key keeps a message it could not recall.
 A message already recalled counts as recalled. Webhook messages cannot be
@@ -94,6 +96,12 @@ func runRecall(ctx context.Context, opts *RecallOptions, ids []string) error {
 	}
 	engine := &delivery.Engine{Client: client, Command: "recall", Workers: s.Workers, Log: zerolog.Nop(),
 		Out: &delivery.Output{Out: f.IO.Out, ErrOut: f.stderr(), JSON: s.JSON, Terminal: f.stderrIsTerminal()}}
+	if s.SpoolDir != "" {
+		// A recall that still fails transiently after its retries is
+		// spooled, and flush recalls it again.
+		engine.Recorder = &delivery.Spooler{Spool: &spool.Spool{Dir: s.SpoolDir}, Command: "recall",
+			AppID: s.AppID, BaseURL: s.BaseURL, Warn: f.stderr()}
+	}
 	notifier, err := f.notifier(s, client)
 	if err != nil {
 		return err

@@ -127,7 +127,13 @@ func (r *flushRecorder) After(j *Job, res *Result, err error) string {
 	ent.LastError = err.Error()
 	switch kind := feishu.Classify(err); {
 	case kind == feishu.KindRejected:
-		dst, berr := r.sp.Bury(path, ent, err.Error())
+		// The reason in dead/ says what Feishu said and what it means
+		// (e.g. a recall past the tenant's time limit).
+		reason := err.Error()
+		if h := resultError(err).Hint; h != "" {
+			reason += "; hint: " + h
+		}
+		dst, berr := r.sp.Bury(path, ent, reason)
 		if berr == nil {
 			r.buried++
 			return "; moved to " + dst
@@ -164,9 +170,10 @@ func flushJob(c *feishu.Client, o FlushOptions, hookID string, e *spool.Entry, n
 	if e.AppID != o.AppID {
 		return Job{}, fmt.Sprintf("a message of app %s, not of %s", e.AppID, o.AppID)
 	}
-	// An update edits a card in place: sending it again is harmless, so it
-	// is never held as uncertain.
-	if e.Uncertain(now) && !o.ResendUncertain && e.Kind != "update" {
+	// An update edits a card in place and a recall done twice finds the
+	// message gone: doing either again is harmless, so neither is held as
+	// uncertain.
+	if e.Uncertain(now) && !o.ResendUncertain && e.Kind != KindUpdate && e.Kind != KindRecall {
 		if e.UUID == "" {
 			return Job{}, "an app message without a uuid that may have landed; --resend-uncertain sends it again"
 		}

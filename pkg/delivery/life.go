@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +32,7 @@ const (
 const (
 	KindUpdate = "update"
 	KindReply  = "reply"
+	KindRecall = "recall"
 )
 
 // Actions a keyed job reports in its result.
@@ -63,12 +68,35 @@ type Life struct {
 
 // KeyState is the update-key state of a run: a locked msgstate
 // transaction, shared by the run's workers, committed after each success.
+// The state of a dry run (PeekKeyState) is never written, and may be empty
+// with no transaction at all.
 type KeyState struct {
 	mu  sync.Mutex
-	tx  *msgstate.Tx
+	tx  *msgstate.Tx // nil: no state exists (a dry run's)
 	now func() time.Time
+	// readOnly drops every change: a dry run writes nothing.
+	readOnly bool
 	// Warn receives trouble saving the state.
 	Warn io.Writer
+}
+
+// PeekKeyState opens the state in dir for a dry run, which writes nothing:
+// when dir holds no state file, the state is empty and nothing is created
+// (neither the directory nor its lock file); otherwise the state is read
+// under its lock, as a run would see it, and never saved.
+func PeekKeyState(ctx context.Context, dir string, now func() time.Time) (*KeyState, error) {
+	if strings.TrimSpace(dir) == "" {
+		return nil, feishu.Usagef("--state-dir: the state directory is empty")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, msgstate.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return &KeyState{now: now, readOnly: true}, nil
+	}
+	k, err := OpenKeyState(ctx, dir, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	k.readOnly = true
+	return k, nil
 }
 
 // OpenKeyState opens the state directory and takes its lock until Close.
@@ -91,6 +119,9 @@ func (k *KeyState) Close() error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.tx == nil {
+		return nil
+	}
 	return k.tx.Close()
 }
 
@@ -98,6 +129,9 @@ func (k *KeyState) Close() error {
 func (k *KeyState) Get(key, rk string) (msgstate.Entry, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.tx == nil {
+		return msgstate.Entry{}, false
+	}
 	return k.tx.Get(key, rk)
 }
 
@@ -105,14 +139,20 @@ func (k *KeyState) Get(key, rk string) (msgstate.Entry, bool) {
 func (k *KeyState) Recipients(key string) []string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.tx == nil {
+		return nil
+	}
 	return k.tx.Recipients(key)
 }
 
 // save runs fn on the transaction and commits; trouble is a warning, since
-// the message itself was delivered.
+// the message itself was delivered. A dry run's state saves nothing.
 func (k *KeyState) save(fn func(tx *msgstate.Tx) error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.readOnly || k.tx == nil {
+		return
+	}
 	err := fn(k.tx)
 	if err == nil {
 		err = k.tx.Commit()
@@ -252,7 +292,15 @@ func (e *Engine) sendLife(ctx context.Context, j *Job) (id, action string, resp 
 		resp, err = e.Client.Messages.Recall(ctx, j.Req)
 		gone := err != nil && feishu.MessageGone(err)
 		if (err == nil || gone) && l.Key != "" && l.State != nil {
-			l.State.save(func(tx *msgstate.Tx) error { tx.Delete(l.Key, l.RecipientKey); return nil })
+			// Forget the key's entry only while it still names this
+			// message: a spooled recall flushed after a later run sent a
+			// new card under the key leaves the new card's entry alone.
+			l.State.save(func(tx *msgstate.Tx) error {
+				if ent, ok := tx.Get(l.Key, l.RecipientKey); ok && ent.MessageID == l.Target {
+					tx.Delete(l.Key, l.RecipientKey)
+				}
+				return nil
+			})
 		}
 		if gone {
 			// Recalled or deleted already: what was asked for holds.
@@ -324,15 +372,36 @@ func (l *Life) spoolFields(j *Job, e *spool.Entry) {
 	case ModeReply:
 		e.Kind, e.ParentID, e.InThread = KindReply, l.ParentID, l.InThread
 		e.ReceiveIDType, e.ReceiveID = "", ""
+	case ModeRecall:
+		// A recall carries no message and no uuid; done twice it finds the
+		// message gone, so it is never uncertain.
+		e.Kind, e.MessageID, e.MsgType, e.Content, e.UUID, e.MaybeDelivered = KindRecall, l.Target, "", nil, "", false
+		e.ReceiveIDType, e.ReceiveID = "", ""
+		if l.Key != "" {
+			e.UpdateKey = l.Key
+			e.ReceiveIDType, e.ReceiveID, _ = strings.Cut(l.RecipientKey, ":")
+		}
 	}
 }
 
-// flushLifeJob rebuilds a spooled update or reply. An update goes through
-// the update-key state as a new run would, and one older than the state's
-// last change of its message is superseded.
+// flushLifeJob rebuilds a spooled update, reply or recall. An update goes
+// through the update-key state as a new run would, and one older than the
+// state's last change of its message is superseded. A recall by update key
+// forgets the key's entry once the message is gone, if the state is open
+// and the entry still names that message.
 func flushLifeJob(c *feishu.Client, o FlushOptions, e *spool.Entry) (Job, string) {
 	msg := feishu.Message{MsgType: e.MsgType, Content: e.Content}
 	switch e.Kind {
+	case KindRecall:
+		t := RecallTarget{MessageID: e.MessageID}
+		if e.UpdateKey != "" {
+			t.Key, t.RecipientKey = e.UpdateKey, msgstate.RecipientKey(e.ReceiveIDType, e.ReceiveID)
+		}
+		p, err := NewRecallPlan(c, []RecallTarget{t}, o.State)
+		if err != nil {
+			return Job{}, err.Error()
+		}
+		return p.Jobs[0], ""
 	case KindReply:
 		req, err := c.Messages.NewReplyRequest(e.ParentID, msg, e.InThread, e.UUID)
 		if err != nil {

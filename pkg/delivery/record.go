@@ -41,8 +41,8 @@ type Spooler struct {
 }
 
 // spoolable reports whether j is written ahead: app and webhook messages
-// of the types a spool keeps. Replies, updates and uploaded media are
-// spooled only once they fail (spoolFailure).
+// of the types a spool keeps. Replies, updates, recalls and uploaded media
+// are spooled only once they fail (spoolFailure).
 func spoolable(j *Job) bool {
 	if j.Life != nil || (j.Mode != ModeApp && j.Mode != ModeWebhook) {
 		return false
@@ -160,11 +160,11 @@ func (s *Spooler) After(j *Job, res *Result, err error) string {
 	return "; spooled to " + path + " for `feishu-push flush`"
 }
 
-// spoolFailure spools a message that was not written ahead (a reply, an
-// update, a message carrying an upload) once it failed transiently or was
-// interrupted, and says where it went.
+// spoolFailure spools a job that was not written ahead (a reply, an
+// update, a recall, a message carrying an upload) once it failed
+// transiently or was interrupted, and says where it went.
 func (s *Spooler) spoolFailure(j *Job, res *Result, err error) string {
-	if err == nil || j.Mode == ModeRecall {
+	if err == nil {
 		return ""
 	}
 	if k := feishu.Classify(err); k != feishu.KindTransient && k != feishu.KindInterrupted {

@@ -46,6 +46,7 @@ import (
 
 	"github.com/feishu-push/feishu-push/pkg/atomicfile"
 	"github.com/feishu-push/feishu-push/pkg/feishu"
+	"github.com/feishu-push/feishu-push/pkg/msgstate"
 	"github.com/feishu-push/feishu-push/pkg/safefile"
 )
 
@@ -79,12 +80,16 @@ type Entry struct {
 	// UUID is the de-duplication key, the same on every attempt.
 	UUID string `json:"uuid,omitempty"`
 	// Kind is "update" for a card sent under an update key (UpdateKey),
-	// flushed as an update of the remembered message, or "reply" for a
-	// reply to ParentID (in its thread when InThread); empty for a send.
+	// flushed as an update of the remembered message, "reply" for a reply
+	// to ParentID (in its thread when InThread), or "recall" for the recall
+	// of MessageID (no type, no content, no uuid); empty for a send. A
+	// recall by update key also holds the key and the recipient of the
+	// entry to forget once the message is gone.
 	Kind      string `json:"kind,omitempty"`
 	UpdateKey string `json:"update_key,omitempty"`
 	ParentID  string `json:"parent_id,omitempty"`
 	InThread  bool   `json:"in_thread,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
 	// MaybeDelivered marks a webhook post that may have landed: a webhook has
 	// no uuid, so it is sent again only when asked to. A webhook entry (or an
 	// app entry without a uuid) written ahead of its first attempt must set
@@ -458,10 +463,17 @@ func (e *Entry) check() error {
 		if e.WebhookID != "" {
 			return errors.New("an app message with webhook fields")
 		}
+		if e.Kind != "recall" && e.MessageID != "" {
+			return errors.New("a message id on an entry that is not a recall")
+		}
 		switch e.Kind {
 		case "reply":
 			if !strings.HasPrefix(e.ParentID, "om_") || !printable(e.ParentID, 128) || e.ReceiveID != "" {
 				return fmt.Errorf("a reply to %+q", e.ParentID)
+			}
+		case "recall":
+			if err := e.checkRecall(); err != nil {
+				return err
 			}
 		case "", "update":
 			if e.ReceiveIDType == "" || e.ReceiveID == "" {
@@ -504,7 +516,37 @@ func (e *Entry) check() error {
 	if e.DeadReason != "" {
 		return errors.New("a message already moved to dead/")
 	}
+	if e.Kind == "recall" {
+		return nil // checkRecall checked that it carries no message
+	}
 	return checkContent(e.MsgType, e.Content)
+}
+
+// checkRecall accepts the recall of one om_ message: no message type, no
+// content, no uuid (the recall API takes none), never uncertain (a recall
+// done twice finds the message gone), and, for a recall by update key, a
+// valid key and recipient.
+func (e *Entry) checkRecall() error {
+	switch {
+	case !strings.HasPrefix(e.MessageID, "om_") || !printable(e.MessageID, 128):
+		return fmt.Errorf("a recall of %+q", e.MessageID)
+	case e.MsgType != "" || (len(e.Content) != 0 && string(bytes.TrimSpace(e.Content)) != "null"):
+		return errors.New("a recall that carries a message")
+	case e.UUID != "" || e.MaybeDelivered || e.ParentID != "" || e.InThread:
+		return errors.New("a recall with fields of a send")
+	case e.UpdateKey == "":
+		if e.ReceiveIDType != "" || e.ReceiveID != "" {
+			return errors.New("a recall by id with a recipient")
+		}
+		return nil
+	}
+	if err := msgstate.ValidateKey(e.UpdateKey); err != nil {
+		return fmt.Errorf("a recall by update key: %v", err)
+	}
+	if err := feishu.CheckReceiveID(e.ReceiveIDType, e.ReceiveID); err != nil || e.ReceiveID == "" {
+		return fmt.Errorf("a recall by update key for recipient %s %+q", e.ReceiveIDType, e.ReceiveID)
+	}
+	return nil
 }
 
 // checkContent accepts exactly the messages feishu-push sends: text as
