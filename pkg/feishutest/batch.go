@@ -12,16 +12,12 @@ import (
 // others each get the message, stored with the batch's bm- id.
 func (f *Fake) handleBatch(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointBatch
-	w, done, ok := f.begin(w, r, ep)
+	c, ok := f.beginApp(w, r, ep, http.MethodPost)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	// batch_send counts against the same app limits as im/v1 sends.
 	if lim, ok := f.limits.allowApp(app, f.now()); !ok {
 		f.rateLimited(w, r, ep, lim)

@@ -141,6 +141,32 @@ func (f *Fake) beginMethod(w http.ResponseWriter, r *http.Request, ep, method st
 	return w, func() {}, true
 }
 
+// call is a request to an app endpoint that passed the checks every one
+// makes first: its method, a scripted fault and the bearer token.
+type call struct {
+	// w is the writer to answer on; done is to be deferred (see begin).
+	w    http.ResponseWriter
+	done func()
+	// app is the app the token was issued to.
+	app string
+}
+
+// beginApp is beginMethod followed by the bearer-token check; ok is false
+// when the request has been answered already.
+func (f *Fake) beginApp(w http.ResponseWriter, r *http.Request, ep, method string) (call, bool) {
+	w, done, ok := f.beginMethod(w, r, ep, method)
+	if !ok {
+		return call{}, false
+	}
+	app, status, body := f.checkBearer(r)
+	if body != nil {
+		f.reply(w, r, ep, status, body)
+		done()
+		return call{}, false
+	}
+	return call{w: w, done: done, app: app}, true
+}
+
 // applyFault runs the fault for a request, if any. It returns handled=true
 // when the request has been answered (or dropped), and lose=true when the
 // caller must handle the request and then drop the connection.

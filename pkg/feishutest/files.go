@@ -97,16 +97,12 @@ func (f *Fake) FilesHandler() http.Handler {
 // duration in milliseconds, and the file, 1 byte to 30 MB.
 func (f *Fake) handleFiles(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointFiles
-	w, done, ok := f.begin(w, r, ep)
+	c, ok := f.beginApp(w, r, ep, http.MethodPost)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	if r.ContentLength > bodyLimit(r.URL.Path) {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(234006, "The file size exceed the max value."))
 		return

@@ -122,16 +122,12 @@ var msgTypes = map[string]bool{"text": true, "post": true, "image": true, "file"
 // handleMessages serves POST /open-apis/im/v1/messages?receive_id_type=…
 func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 	const ep = EndpointMessages
-	w, done, ok := f.begin(w, r, ep)
+	c, ok := f.beginApp(w, r, ep, http.MethodPost)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
 		return

@@ -178,16 +178,12 @@ func (f *Fake) target(id string) (int, int, string) {
 // true) both before and after, at most 5 updates per second.
 func (f *Fake) handleUpdate(w http.ResponseWriter, r *http.Request, id string) {
 	const ep = EndpointUpdate
-	w, done, ok := f.beginMethod(w, r, ep, http.MethodPatch)
+	c, ok := f.beginApp(w, r, ep, http.MethodPatch)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
 		return
@@ -289,16 +285,12 @@ func sharedCard(content json.RawMessage) bool {
 // (unconfirmed: the recall API documents no code for it).
 func (f *Fake) handleRecall(w http.ResponseWriter, r *http.Request, id string) {
 	const ep = EndpointRecall
-	w, done, ok := f.beginMethod(w, r, ep, http.MethodDelete)
+	c, ok := f.beginApp(w, r, ep, http.MethodDelete)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	now := f.now()
 	i, code, msg := f.target(id)
 	if code != 0 {
@@ -332,16 +324,12 @@ func (f *Fake) handleRecall(w http.ResponseWriter, r *http.Request, id string) {
 // replied to becomes the thread's root when it is in none.
 func (f *Fake) handleReply(w http.ResponseWriter, r *http.Request, parentID string) {
 	const ep = EndpointReply
-	w, done, ok := f.begin(w, r, ep)
+	c, ok := f.beginApp(w, r, ep, http.MethodPost)
 	if !ok {
 		return
 	}
-	defer done()
-	app, status, body := f.checkBearer(r)
-	if body != nil {
-		f.reply(w, r, ep, status, body)
-		return
-	}
+	defer c.done()
+	w, app := c.w, c.app
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
 		return
