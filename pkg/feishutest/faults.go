@@ -3,6 +3,7 @@ package feishutest
 import (
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -165,6 +166,16 @@ func (f *Fake) beginApp(w http.ResponseWriter, r *http.Request, ep, method strin
 		return call{}, false
 	}
 	return call{w: w, done: done, app: app}, true
+}
+
+// requireJSON refuses, as im/v1 does, a body that is not declared JSON;
+// false means the request has been answered.
+func (f *Fake) requireJSON(w http.ResponseWriter, r *http.Request, ep string) bool {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return true
+	}
+	f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
+	return false
 }
 
 // applyFault runs the fault for a request, if any. It returns handled=true

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -134,19 +133,8 @@ func (f *Fake) handleFiles(w http.ResponseWriter, r *http.Request) {
 		}
 		dur = n
 	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: file."))
-		return
-	}
-	defer file.Close()
-	data, _ := io.ReadAll(io.LimitReader(file, maxFile+1))
-	switch {
-	case len(data) == 0:
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234010, "File's size can't be 0."))
-		return
-	case len(data) > maxFile:
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234006, "The file size exceed the max value."))
+	data, _, ok := f.formUpload(w, r, ep, "file", maxFile)
+	if !ok {
 		return
 	}
 	// Whether Feishu checks that the content matches a specific file_type is

@@ -128,8 +128,7 @@ func (f *Fake) handleMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	defer c.done()
 	w, app := c.w, c.app
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
+	if !f.requireJSON(w, r, ep) {
 		return
 	}
 	idType := r.URL.Query().Get("receive_id_type")

@@ -7,6 +7,7 @@ import (
 	_ "image/jpeg" // formats Feishu accepts
 	_ "image/png"  // formats Feishu accepts
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 )
@@ -57,19 +58,8 @@ func (f *Fake) handleImages(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: image_type."))
 		return
 	}
-	file, hdr, err := r.FormFile("image")
-	if err != nil {
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: image."))
-		return
-	}
-	defer file.Close()
-	data, _ := io.ReadAll(io.LimitReader(file, maxImage+1))
-	switch {
-	case len(data) == 0:
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234010, "File's size can't be 0."))
-		return
-	case len(data) > maxImage:
-		f.reply(w, r, ep, http.StatusBadRequest, errBody(234006, "The file size exceed the max value."))
+	data, hdr, ok := f.formUpload(w, r, ep, "image", maxImage)
+	if !ok {
 		return
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
@@ -95,4 +85,26 @@ func (f *Fake) knownImage(key string) bool {
 	defer f.mu.Unlock()
 	_, ok := f.images[key]
 	return ok
+}
+
+// formUpload reads the multipart file field of an upload, refusing, as
+// Feishu does, a missing field (234001), an empty file (234010) and one
+// over limit bytes (234006); false means the request has been answered.
+func (f *Fake) formUpload(w http.ResponseWriter, r *http.Request, ep, field string, limit int) ([]byte, *multipart.FileHeader, bool) {
+	file, hdr, err := r.FormFile(field)
+	if err != nil {
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234001, "Invalid request param: "+field+"."))
+		return nil, nil, false
+	}
+	defer file.Close()
+	data, _ := io.ReadAll(io.LimitReader(file, int64(limit)+1))
+	switch {
+	case len(data) == 0:
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234010, "File's size can't be 0."))
+		return nil, nil, false
+	case len(data) > limit:
+		f.reply(w, r, ep, http.StatusBadRequest, errBody(234006, "The file size exceed the max value."))
+		return nil, nil, false
+	}
+	return data, hdr, true
 }

@@ -184,8 +184,7 @@ func (f *Fake) handleUpdate(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	defer c.done()
 	w, app := c.w, c.app
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
+	if !f.requireJSON(w, r, ep) {
 		return
 	}
 	raw, _ := readBody(r)
@@ -330,8 +329,7 @@ func (f *Fake) handleReply(w http.ResponseWriter, r *http.Request, parentID stri
 	}
 	defer c.done()
 	w, app := c.w, c.app
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		f.reply(w, r, ep, http.StatusBadRequest, fieldError(violation{Field: "Content-Type", Description: "must be application/json; charset=utf-8"}))
+	if !f.requireJSON(w, r, ep) {
 		return
 	}
 	raw, _ := readBody(r)
