@@ -280,7 +280,11 @@ func flagCard(s card.Simple, buttons []flagButton, version int) ([]byte, error) 
 			}
 		case el["tag"] == "note" && version == 2:
 			// 2.0 has no note: small grey markdown says the same.
-			text := dig2(el, "elements", 0, "content")
+			var text string
+			if els, _ := el["elements"].([]any); len(els) > 0 {
+				first, _ := els[0].(map[string]any)
+				text, _ = first["content"].(string)
+			}
 			el = map[string]any{"tag": "markdown", "content": "<font color='grey'>" + text + "</font>", "text_size": "notation"}
 		}
 		out = append(out, el)
@@ -316,25 +320,6 @@ func buttonRow(actions []any, buttons []flagButton) map[string]any {
 		cols[i] = map[string]any{"tag": "column", "width": "auto", "elements": []any{btn}}
 	}
 	return map[string]any{"tag": "column_set", "flex_mode": "flow", "horizontal_spacing": "8px", "columns": cols}
-}
-
-// dig2 returns the string at a path of map keys and list indexes, or "".
-func dig2(v any, path ...any) string {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return ""
-			}
-			v = l[k]
-		}
-	}
-	s, _ := v.(string)
-	return s
 }
 
 // validCard is the one road from card JSON to a card message: validated

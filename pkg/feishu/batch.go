@@ -73,12 +73,5 @@ func (s *MessagesService) NewBatchSendRequest(m Message, to BatchRecipients) (*R
 
 // BatchSend sends a prepared batch request.
 func (s *MessagesService) BatchSend(ctx context.Context, req *Request) (*BatchResult, *Response, error) {
-	var out struct {
-		Data BatchResult `json:"data"`
-	}
-	resp, err := s.client.Do(ctx, req, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out.Data, resp, nil
+	return doData[BatchResult](ctx, s.client, req)
 }

@@ -283,12 +283,5 @@ func (s *MessagesService) NewReplyRequest(parentID string, m Message, inThread b
 
 // Reply sends a prepared reply and returns the new message.
 func (s *MessagesService) Reply(ctx context.Context, req *Request) (*RepliedMessage, *Response, error) {
-	var out struct {
-		Data RepliedMessage `json:"data"`
-	}
-	resp, err := s.client.Do(ctx, req, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out.Data, resp, nil
+	return doData[RepliedMessage](ctx, s.client, req)
 }

@@ -112,10 +112,15 @@ func (s *MessagesService) NewCreateRequest(to Recipient, m Message, uuid string)
 
 // Create sends a prepared create request and returns the sent message.
 func (s *MessagesService) Create(ctx context.Context, req *Request) (*SentMessage, *Response, error) {
+	return doData[SentMessage](ctx, s.client, req)
+}
+
+// doData sends req and returns the "data" object of Feishu's answer as a T.
+func doData[T any](ctx context.Context, c *Client, req *Request) (*T, *Response, error) {
 	var out struct {
-		Data SentMessage `json:"data"`
+		Data T `json:"data"`
 	}
-	resp, err := s.client.Do(ctx, req, &out)
+	resp, err := c.Do(ctx, req, &out)
 	if err != nil {
 		return nil, resp, err
 	}
