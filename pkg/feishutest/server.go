@@ -201,6 +201,7 @@ type Server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:34567.
 	URL  string
 	srv  *http.Server
+	ln   net.Listener
 	mu   sync.RWMutex // held for reading by each request being answered
 	once sync.Once
 }
@@ -223,7 +224,7 @@ func NewServer(tb TB, opts ...Option) *Server {
 	if err != nil {
 		tb.Fatalf("feishutest: listen: %v", err)
 	}
-	s := &Server{Fake: New(opts...), URL: "http://" + ln.Addr().String()}
+	s := &Server{Fake: New(opts...), URL: "http://" + ln.Addr().String(), ln: ln}
 	s.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
@@ -240,6 +241,9 @@ func NewServer(tb TB, opts ...Option) *Server {
 func (s *Server) Close() {
 	s.once.Do(func() {
 		_ = s.srv.Close()
+		// Serve runs in its own goroutine and may not have taken the
+		// listener yet; closing it here makes "refused" true on return.
+		_ = s.ln.Close()
 		s.mu.Lock()   // once every request in flight has been answered
 		s.mu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
 	})
