@@ -135,6 +135,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 		shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutCtx)
+		_ = ln.Close() // Serve may not have taken it yet; Shutdown would miss it
 		return nil
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

@@ -472,6 +472,7 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener, path string) erro
 	}
 	shut, cancel := context.WithTimeout(context.Background(), l.cfg.CardTimeout+time.Second)
 	_ = srv.Shutdown(shut)
+	_ = ln.Close() // Serve may not have taken it yet; Shutdown would miss it
 	cancel()
 	stop()
 	err := <-runDone
