@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -69,7 +70,26 @@ func openBrowser(f *Factory, path string) {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: no %s here; open %s yourself\n", opener, path)
 		return
 	}
-	if err := exec.Command(opener, path).Start(); err != nil {
+	// Openers hand the file to the browser and return; a few run the
+	// browser in the foreground. Wait for the first kind, so that its
+	// failure is reported and it is not cut short by this process exiting
+	// with its group, and leave the second kind running.
+	cmd := exec.Command(opener, path)
+	cmd.Stderr = f.IO.ErrOut
+	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: %s %s: %v\n", opener, path, err)
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "feishu-push: warning: %s %s: %v\n", opener, path, err)
+		}
+	case <-time.After(openerWait):
 	}
 }
+
+// openerWait is how long preview --open waits for the opener to return.
+const openerWait = 3 * time.Second
