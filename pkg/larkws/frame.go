@@ -15,10 +15,9 @@
 package larkws
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
-
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Frame methods.
@@ -88,33 +87,22 @@ func (f *Frame) Set(key, value string) {
 // Marshal encodes the frame. Required fields are always written.
 func (f *Frame) Marshal() []byte {
 	var b []byte
-	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, f.SeqID)
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, f.LogID)
-	b = protowire.AppendTag(b, 3, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(int64(f.Service)))
-	b = protowire.AppendTag(b, 4, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(int64(f.Method)))
+	b = appendVarintField(b, 1, f.SeqID)
+	b = appendVarintField(b, 2, f.LogID)
+	b = appendVarintField(b, 3, uint64(int64(f.Service)))
+	b = appendVarintField(b, 4, uint64(int64(f.Method)))
 	for _, h := range f.Headers {
 		var hb []byte
-		hb = protowire.AppendTag(hb, 1, protowire.BytesType)
-		hb = protowire.AppendString(hb, h.Key)
-		hb = protowire.AppendTag(hb, 2, protowire.BytesType)
-		hb = protowire.AppendString(hb, h.Value)
-		b = protowire.AppendTag(b, 5, protowire.BytesType)
-		b = protowire.AppendBytes(b, hb)
+		hb = appendBytesField(hb, 1, []byte(h.Key))
+		hb = appendBytesField(hb, 2, []byte(h.Value))
+		b = appendBytesField(b, 5, hb)
 	}
-	b = protowire.AppendTag(b, 6, protowire.BytesType)
-	b = protowire.AppendString(b, f.PayloadEncoding)
-	b = protowire.AppendTag(b, 7, protowire.BytesType)
-	b = protowire.AppendString(b, f.PayloadType)
+	b = appendBytesField(b, 6, []byte(f.PayloadEncoding))
+	b = appendBytesField(b, 7, []byte(f.PayloadType))
 	if f.Payload != nil {
-		b = protowire.AppendTag(b, 8, protowire.BytesType)
-		b = protowire.AppendBytes(b, f.Payload)
+		b = appendBytesField(b, 8, f.Payload)
 	}
-	b = protowire.AppendTag(b, 9, protowire.BytesType)
-	b = protowire.AppendString(b, f.LogIDNew)
+	b = appendBytesField(b, 9, []byte(f.LogIDNew))
 	return b
 }
 
@@ -124,56 +112,40 @@ var errFrame = errors.New("malformed frame")
 func (f *Frame) Unmarshal(b []byte) error {
 	*f = Frame{}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return errFrame
+		num, typ, v, rest, err := nextField(b)
+		if err != nil {
+			return err
 		}
-		b = b[n:]
+		b = rest
 		switch {
-		case typ == protowire.VarintType && num >= 1 && num <= 4:
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return errFrame
-			}
-			b = b[n:]
+		case typ == wireVarint && num >= 1 && num <= 4:
 			switch num {
 			case 1:
-				f.SeqID = v
+				f.SeqID = v.n
 			case 2:
-				f.LogID = v
+				f.LogID = v.n
 			case 3:
-				f.Service = int32(v)
+				f.Service = int32(v.n)
 			case 4:
-				f.Method = int32(v)
+				f.Method = int32(v.n)
 			}
-		case typ == protowire.BytesType && num >= 5 && num <= 9:
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return errFrame
-			}
-			b = b[n:]
+		case typ == wireBytes && num >= 5 && num <= 9:
 			switch num {
 			case 5:
-				h, err := unmarshalHeader(v)
+				h, err := unmarshalHeader(v.b)
 				if err != nil {
 					return err
 				}
 				f.Headers = append(f.Headers, h)
 			case 6:
-				f.PayloadEncoding = string(v)
+				f.PayloadEncoding = string(v.b)
 			case 7:
-				f.PayloadType = string(v)
+				f.PayloadType = string(v.b)
 			case 8:
-				f.Payload = append([]byte{}, v...)
+				f.Payload = append([]byte{}, v.b...)
 			case 9:
-				f.LogIDNew = string(v)
+				f.LogIDNew = string(v.b)
 			}
-		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				return errFrame
-			}
-			b = b[n:]
 		}
 	}
 	return nil
@@ -182,29 +154,84 @@ func (f *Frame) Unmarshal(b []byte) error {
 func unmarshalHeader(b []byte) (Header, error) {
 	var h Header
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return h, errFrame
+		num, typ, v, rest, err := nextField(b)
+		if err != nil {
+			return h, err
 		}
-		b = b[n:]
-		if typ == protowire.BytesType && (num == 1 || num == 2) {
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return h, errFrame
-			}
-			b = b[n:]
-			if num == 1 {
-				h.Key = string(v)
-			} else {
-				h.Value = string(v)
-			}
-			continue
+		b = rest
+		if typ == wireBytes && num == 1 {
+			h.Key = string(v.b)
+		} else if typ == wireBytes && num == 2 {
+			h.Value = string(v.b)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return h, errFrame
-		}
-		b = b[n:]
 	}
 	return h, nil
+}
+
+// The protobuf wire format, as much of it as pbbp2.Frame uses, plus the
+// fixed-width types so that unknown fields of any scalar type are skipped.
+// Groups (wire types 3 and 4) are long deprecated and refused. The
+// encoding matches google.golang.org/protobuf's, which the tests check.
+const (
+	wireVarint  = 0
+	wireFixed64 = 1
+	wireBytes   = 2
+	wireFixed32 = 5
+
+	// maxFieldNumber is what decoders accept (protowire's DecodeTag), above
+	// the 2^29-1 that encoders may write.
+	maxFieldNumber = 1<<31 - 1
+)
+
+// fieldValue is a decoded field: n for a varint, b for bytes.
+type fieldValue struct {
+	n uint64
+	b []byte
+}
+
+func appendVarintField(b []byte, num int, v uint64) []byte {
+	b = binary.AppendUvarint(b, uint64(num)<<3|wireVarint)
+	return binary.AppendUvarint(b, v)
+}
+
+func appendBytesField(b []byte, num int, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(num)<<3|wireBytes)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+// nextField reads one field from b: its number, wire type and value, and
+// the bytes after it.
+func nextField(b []byte) (num int, typ int, v fieldValue, rest []byte, err error) {
+	tag, n := binary.Uvarint(b)
+	if n <= 0 || tag>>3 == 0 || tag>>3 > maxFieldNumber {
+		return 0, 0, v, nil, errFrame
+	}
+	num, typ, b = int(tag>>3), int(tag&7), b[n:]
+	switch typ {
+	case wireVarint:
+		v.n, n = binary.Uvarint(b)
+		if n <= 0 {
+			return 0, 0, v, nil, errFrame
+		}
+		return num, typ, v, b[n:], nil
+	case wireFixed64, wireFixed32:
+		size := 8
+		if typ == wireFixed32 {
+			size = 4
+		}
+		if len(b) < size {
+			return 0, 0, v, nil, errFrame
+		}
+		return num, typ, v, b[size:], nil
+	case wireBytes:
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return 0, 0, v, nil, errFrame
+		}
+		b = b[n:]
+		v.b = b[:l:l]
+		return num, typ, v, b[l:], nil
+	}
+	return 0, 0, v, nil, errFrame
 }

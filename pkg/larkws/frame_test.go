@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"reflect"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 func TestFrameRoundTrip(t *testing.T) {
@@ -40,13 +42,56 @@ func TestAssembler(t *testing.T) {
 	}
 }
 
+// hasGroup reports whether b, read as protobuf fields, holds a group.
+func hasGroup(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return false
+		}
+		if typ == protowire.StartGroupType || typ == protowire.EndGroupType {
+			return true
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return false
+		}
+		if typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b)
+			if hasGroup(v) {
+				return true
+			}
+		}
+		b = b[m:]
+	}
+	return false
+}
+
 func FuzzFrame(f *testing.F) {
 	f.Add((&Frame{Method: 1, Headers: []Header{{"type", "event"}}, Payload: []byte("{}")}).Marshal())
 	f.Add([]byte{0x2a, 0xff})
+	f.Add(refMarshal(&Frame{SeqID: 1 << 63, Service: -1, Headers: []Header{{"k", ""}}, LogIDNew: "\x00"}))
+	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02})
+	f.Add([]byte{0x51, 1, 2, 3, 4, 5, 6, 7, 8, 0x5d, 1, 2, 3, 4})
+	f.Add([]byte{0x2a, 0x04, 0x0a, 0x01, 'k', 0x18})
+	f.Add([]byte{0x00, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var fr Frame
-		if fr.Unmarshal(b) != nil {
+		var fr, ref Frame
+		err, refErr := fr.Unmarshal(b), refUnmarshal(&ref, b)
+		// The reference also accepts groups, deprecated and refused here.
+		if (err == nil && refErr != nil) || (err == nil && !reflect.DeepEqual(fr, ref)) {
+			t.Fatalf("decoded %+v, %v; protowire decodes %+v, %v", fr, err, ref, refErr)
+		}
+		if err != nil && refErr == nil && !hasGroup(b) {
+			t.Fatalf("refused (%v) what protowire decodes: %+v", err, ref)
+		}
+		if err != nil {
 			return
+		}
+		if got, want := fr.Marshal(), refMarshal(&fr); !bytes.Equal(got, want) {
+			t.Fatalf("encoded % x, protowire encodes % x", got, want)
 		}
 		var again Frame
 		if err := again.Unmarshal(fr.Marshal()); err != nil {
