@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -34,10 +35,30 @@ func TestNoticeCoversDependencies(t *testing.T) {
 			t.Errorf("NOTICE does not credit %s, which is compiled into the binary", m)
 		}
 	}
+	// And the other way: a module NOTICE names is in the binary, so that
+	// a dependency dropped does not leave its credit behind.
+	for _, m := range noticeModules(notice) {
+		if !seen[m] {
+			t.Errorf("NOTICE credits %s, which is not compiled into the binary", m)
+		}
+	}
 	if len(seen) < 5 {
 		t.Errorf("go list found only %v", seen)
 	}
 	if !strings.Contains(notice, "WenQuanYi Micro Hei") {
 		t.Error("NOTICE does not credit the embedded font")
 	}
+}
+
+// noticeModules returns the module paths NOTICE names, with "x/NAME" read
+// as golang.org/x/NAME.
+func noticeModules(notice string) []string {
+	var mods []string
+	for _, m := range regexp.MustCompile(`(?:github\.com|google\.golang\.org|go\.yaml\.in|golang\.org)/[A-Za-z0-9_.\-/]*[A-Za-z0-9]|\bx/[a-z]+`).FindAllString(notice, -1) {
+		if strings.HasPrefix(m, "x/") {
+			m = "golang.org/" + m
+		}
+		mods = append(mods, m)
+	}
+	return mods
 }
