@@ -39,7 +39,7 @@ type SendOptions struct {
 }
 
 func (o *SendOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&o.To, "to", nil, "recipient `ID`: ou_/on_/oc_ id, email, user id, or type:id; repeatable, comma-separated")
+	stringArrayVar(cmd.Flags(), &o.To, "to", "recipient `ID`: ou_/on_/oc_ id, email, user id, or type:id; repeatable, comma-separated")
 	cmd.Flags().StringVar(&o.ToFile, "to-file", "", "read recipients from this `FILE`, one a line (# comments), - for stdin")
 	cmd.Flags().StringVar(&o.UUID, "uuid", "", "de-duplication `KEY`: Feishu sends at most one message per key (per recipient) within an hour")
 	cmd.Flags().BoolVar(&o.Batch, "batch", false, "send to many users with Feishu's batch_send (users only, 200 ids a request)")

@@ -66,7 +66,7 @@ A problem found, or a file unreadable, exits 2; warnings alone exit 0.`,
 	}
 	cmd.Flags().StringVar(&opts.Target, "target", "app", "how the card will be sent, for its size limit: `app|webhook`")
 	cmd.Flags().StringVar(&opts.DataFile, "data", "", "`FILE` of JSON data for templates")
-	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "template variable `KEY=VALUE`; repeatable")
+	stringArrayVar(cmd.Flags(), &opts.Vars, "var", "template variable `KEY=VALUE`; repeatable")
 	return cmd
 }
 

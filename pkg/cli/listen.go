@@ -88,7 +88,7 @@ never logged and handlers do not inherit them.
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to serve HTTP callbacks on")
 	fl.StringVar(&opts.Path, "path", "/", "`PATH` of the request URL")
 	fl.BoolVar(&opts.LongConnection, "long-connection", false, "receive over Feishu's WebSocket long connection instead of HTTP (needs the app id and secret)")
-	fl.StringArrayVar(&opts.On, "on", nil, "`TYPE=COMMAND`: run COMMAND with the shell (/bin/sh -c; cmd.exe /d /s /c on Windows) for events of TYPE (or *); repeatable, adds to the profile's on:")
+	stringArrayVar(fl, &opts.On, "on", "`TYPE=COMMAND`: run COMMAND with the shell (/bin/sh -c; cmd.exe /d /s /c on Windows) for events of TYPE (or *); repeatable, adds to the profile's on:")
 	fl.IntVar(&opts.Workers, "workers", 4, "`N` handlers running at once")
 	fl.DurationVar(&opts.HandlerTimeout, "handler-timeout", 5*time.Minute, "kill a handler running longer than `DURATION`")
 	fl.DurationVar(&opts.CardTimeout, "card-timeout", 2500*time.Millisecond, "kill a card.action.trigger handler running longer than `DURATION` (Feishu waits 3s)")

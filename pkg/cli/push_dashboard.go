@@ -100,7 +100,7 @@ built-in ones are examples/dashboard/dashboard.v2.tmpl and .v1.tmpl.
 	fl.StringVar(&opts.Color, "color", "", "header `COLOR` (default: green or red by the first KPI, else blue): "+strings.Join(card.Colors, ", "))
 	fl.StringVar(&opts.DataFile, "data", "", "`FILE` of CSV or JSON data, - for stdin")
 	fl.StringVar(&opts.DataFormat, "data-format", "", "`csv|json` (default: from the file name, then the content)")
-	fl.StringArrayVar(&opts.KPIs, "kpi", nil, "KPI from a column: `LABEL=COLUMN:FUNC`, FUNC sum|avg|max|min|last; repeatable")
+	stringArrayVar(fl, &opts.KPIs, "kpi", "KPI from a column: `LABEL=COLUMN:FUNC`, FUNC sum|avg|max|min|last; repeatable")
 	fl.StringVar(&opts.Chart, "chart", "", "chart from columns: `TYPE`, line, bar, area or pie")
 	fl.StringVar(&opts.ChartX, "chart-x", "", "`COLUMN` of the chart's categories")
 	fl.StringVar(&opts.ChartY, "chart-y", "", "`COLUMNS` of the chart's values, comma-separated")

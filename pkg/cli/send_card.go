@@ -102,7 +102,7 @@ cards only open links.
 	fl.StringVar(&opts.CardFile, "card-file", "", "send this card JSON `FILE` as is, - for stdin")
 	fl.StringVar(&opts.Template, "template", "", "render this card template `FILE` (Go text/template in card JSON)")
 	fl.StringVar(&opts.DataFile, "data", "", "`FILE` with a JSON object of template data, - for stdin")
-	fl.StringArrayVar(&opts.Vars, "var", nil, "template variable `KEY=VALUE`; repeatable, wins over --data")
+	stringArrayVar(fl, &opts.Vars, "var", "template variable `KEY=VALUE`; repeatable, wins over --data")
 	fl.StringVar(&opts.TemplateID, "template-id", "", "`ID` of a card built in Feishu's card builder")
 	fl.StringVar(&opts.TemplateVersion, "template-version", "", "`VERSION` of --template-id (default: latest published)")
 	return cmd
@@ -114,7 +114,7 @@ func addCardFlags(cmd *cobra.Command, c *CardFlags) {
 	fl.StringVar(&c.Content, "content", "", "card `TEXT`, in Feishu markdown")
 	fl.StringVar(&c.ContentFile, "content-file", "", "read the card text from this `FILE`, - for stdin")
 	fl.StringVar(&c.Color, "color", "", "header `COLOR`: "+strings.Join(card.Colors, ", "))
-	fl.StringArrayVar(&c.Buttons, "button", nil, "button `LABEL=URL` (a link; also LABEL=url:URL), or LABEL=callback:{JSON} (a click sends card.action.trigger with that value to the app's listener); repeatable")
+	stringArrayVar(fl, &c.Buttons, "button", "button `LABEL=URL` (a link; also LABEL=url:URL), or LABEL=callback:{JSON} (a click sends card.action.trigger with that value to the app's listener); repeatable")
 	fl.IntVar(&c.CardVersion, "card-version", 0, "JSON `VERSION` of the card the flags build: 1 (the default), or 2 for clients from 7.20")
 	fl.StringVar(&c.Note, "note", "", "small grey `NOTE` at the bottom")
 }

@@ -48,7 +48,7 @@ Each recipient gets its own message and its own result line on stdout:
 	opts.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.Text, "text", "", "the `TEXT` to send")
 	cmd.Flags().StringVar(&opts.TextFile, "text-file", "", "read the text from this `FILE`, - for stdin")
-	cmd.Flags().StringArrayVar(&opts.At, "at", nil, "mention a user (`ID`: open_id or user_id) or \"all\"; repeatable")
+	stringArrayVar(cmd.Flags(), &opts.At, "at", "mention a user (`ID`: open_id or user_id) or \"all\"; repeatable")
 	return cmd
 }
 
