@@ -99,7 +99,11 @@ func Main(args []string, ios *IOStreams) (code int) {
 // Run executes one command line with f and returns the exit code, after
 // printing the error, if any, as one line on stderr.
 func Run(ctx context.Context, f *Factory, args []string) int {
-	root := NewRootCmd(f)
+	return runTree(ctx, f, newRootFor(f, args), args)
+}
+
+// runTree runs args through the command tree root, which was built on f.
+func runTree(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -196,8 +200,9 @@ func (f *Factory) runE(fn func(cmd *cobra.Command, args []string) error) func(*c
 	}
 }
 
-// NewRootCmd returns the feishu-push command tree.
-func NewRootCmd(f *Factory) *cobra.Command {
+// newRoot returns the root command, with the global flags and no
+// subcommands.
+func newRoot(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "feishu-push",
 		Short: "Push text and cards to Feishu/Lark as a bot, from cron, shell and CI",
@@ -220,22 +225,55 @@ Environment (see --help of each flag):
 	root.SetFlagErrorFunc(flagError)
 	setHelp(root)
 	f.flags.addFlags(root.PersistentFlags())
-
-	root.AddCommand(
-		newTokenCmd(f),
-		newSendTextCmd(f, nil, nil),
-		newSendCardCmd(f, nil, nil),
-		newPushDashboardCmd(f, nil),
-		newSendImageCmd(f),
-		newSendFileCmd(f),
-		newSendPostCmd(f),
-		newRecallCmd(f),
-		newSandboxCmd(f),
-		newListenCmd(f, nil),
-		newFlushCmd(f),
-		newLintCmd(f),
-		newPreviewCmd(f),
-		newVersionCmd(f),
-	)
 	return root
+}
+
+// NewRootCmd returns the feishu-push command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := newRoot(f)
+	for _, c := range commands {
+		root.AddCommand(c.build(f))
+	}
+	return root
+}
+
+// commands are the subcommands, in the order help lists them.
+var commands = []struct {
+	name  string
+	build func(*Factory) *cobra.Command
+}{
+	{"token", newTokenCmd},
+	{"send-text", func(f *Factory) *cobra.Command { return newSendTextCmd(f, nil, nil) }},
+	{"send-card", func(f *Factory) *cobra.Command { return newSendCardCmd(f, nil, nil) }},
+	{"push-dashboard", func(f *Factory) *cobra.Command { return newPushDashboardCmd(f, nil) }},
+	{"send-image", newSendImageCmd},
+	{"send-file", newSendFileCmd},
+	{"send-post", newSendPostCmd},
+	{"recall", newRecallCmd},
+	{"sandbox", newSandboxCmd},
+	{"listen", func(f *Factory) *cobra.Command { return newListenCmd(f, nil) }},
+	{"flush", newFlushCmd},
+	{"lint", newLintCmd},
+	{"preview", newPreviewCmd},
+	{"version", newVersionCmd},
+}
+
+// newRootFor returns the command tree that args need. When args start
+// with a subcommand's name, that is the one subcommand built: a cron job's
+// send does not pay for declaring the flags of every other command. Help,
+// completion, an unknown command or a global flag first get the whole
+// tree, so that listings and suggestions are complete.
+func newRootFor(f *Factory, args []string) *cobra.Command {
+	if len(args) > 0 {
+		for _, c := range commands {
+			if c.name == args[0] {
+				root := newRoot(f)
+				root.AddCommand(c.build(f))
+				// Only `completion` itself needs it, which gets the whole tree.
+				root.CompletionOptions.DisableDefaultCmd = true
+				return root
+			}
+		}
+	}
+	return NewRootCmd(f)
 }
