@@ -34,6 +34,9 @@ type SendOptions struct {
 	// for the key instead of sending a new one.
 	UpdateKey string
 
+	// appOnly, when set, names what the message has that only an app
+	// bot's messages can carry (a callback button); a webhook is refused.
+	appOnly string
 	// preview, set by the preview command, draws instead of sending.
 	preview *previewOptions
 }
@@ -89,6 +92,9 @@ func (f *Factory) startSend(command string, o *SendOptions) (*sendRun, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.appOnly != "" && r.aud.Mode == delivery.ModeWebhook {
+		return nil, usageErrorf("%s: callbacks need an app bot (app id and secret with --to); Feishu gives a webhook's cards links only", o.appOnly)
 	}
 	r.client = f.client(s)
 	switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -42,6 +43,9 @@ type CardFlags struct {
 	// CardVersion is the JSON version of the card the flags build: 1
 	// (every client draws it; 0 is 1) or 2.
 	CardVersion int
+
+	// callback names the first callback --button, once message has run.
+	callback string
 }
 
 func (c *CardFlags) any() bool {
@@ -75,7 +79,7 @@ A --button is a link, "Label=URL", or a callback, 'Label=callback:{"k":"v"}':
 a click sends card.action.trigger with that value to the app's event
 listener (feishu-push listen --on card.action.trigger=CMD), whose answer can
 show a toast or replace the card. Callbacks need an app bot: a webhook's
-cards only open links.
+cards only open links, so a callback button through a webhook exits 2.
 `,
 		Example: `  feishu-push send-card --to oc_xxx --title "Backup done" --color green \
       --content "**42 GB** in 3m12s" --button "Logs=https://ci.example/42"
@@ -124,6 +128,7 @@ func runSendCard(ctx context.Context, opts *SendCardOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.SendOptions.appOnly = opts.CardFlags.callback
 	return opts.f.deliver(ctx, "send-card", &opts.SendOptions, msg)
 }
 
@@ -206,6 +211,9 @@ func (c *CardFlags) message(f *Factory) (feishu.Message, error) {
 		btn, err := parseFlagButton(b)
 		if err != nil {
 			return feishu.Message{}, usageErrorf("--button %q: %v", b, err)
+		}
+		if btn.Value != nil && c.callback == "" {
+			c.callback = fmt.Sprintf("--button %q", b)
 		}
 		buttons = append(buttons, btn)
 	}
