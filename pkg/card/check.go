@@ -655,13 +655,15 @@ var MarkdownTags = []string{"at", "font", "a", "text_tag", "br", "hr", "person",
 
 // htmlTags are ordinary HTML elements: Feishu refuses them in markdown
 // with 11246. A tag-like word in neither list is only a warning.
-var htmlTags = map[string]bool{"div": true, "span": true, "p": true, "img": true, "table": true, "tr": true, "td": true, "th": true,
-	"thead": true, "tbody": true, "ul": true, "ol": true, "li": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-	"script": true, "style": true, "iframe": true, "pre": true, "blockquote": true, "center": true, "small": true, "big": true,
-	"sup": true, "sub": true, "mark": true, "details": true, "summary": true, "section": true, "article": true, "header": true,
-	"footer": true, "nav": true, "label": true, "input": true, "button": true, "form": true, "select": true, "option": true,
-	"textarea": true, "video": true, "audio": true, "source": true, "svg": true, "html": true, "body": true, "head": true, "title": true,
-	"meta": true, "link_": true, "strike": true, "kbd": true, "abbr": true, "q": true, "cite": true, "dl": true, "dt": true, "dd": true}
+var htmlTags = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"div": true, "span": true, "p": true, "img": true, "table": true, "tr": true, "td": true, "th": true,
+		"thead": true, "tbody": true, "ul": true, "ol": true, "li": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+		"script": true, "style": true, "iframe": true, "pre": true, "blockquote": true, "center": true, "small": true, "big": true,
+		"sup": true, "sub": true, "mark": true, "details": true, "summary": true, "section": true, "article": true, "header": true,
+		"footer": true, "nav": true, "label": true, "input": true, "button": true, "form": true, "select": true, "option": true,
+		"textarea": true, "video": true, "audio": true, "source": true, "svg": true, "html": true, "body": true, "head": true, "title": true,
+		"meta": true, "link_": true, "strike": true, "kbd": true, "abbr": true, "q": true, "cite": true, "dl": true, "dt": true, "dd": true}
+})
 
 var (
 	htmlTagRe  = lazyRegexp(`</?([A-Za-z][A-Za-z0-9_]*)(?:\s[^<>]*)?/?>`)
@@ -680,7 +682,7 @@ func (l *linter) markdown(s, path string, element bool) {
 			continue
 		}
 		seen[name] = true
-		if htmlTags[name] {
+		if htmlTags()[name] {
 			l.add(path, "markdown-html", codeHTML, fmt.Sprintf("<%s> is HTML that card markdown does not support (allowed: %s)", name, strings.Join(MarkdownTags, ", ")))
 		} else {
 			l.warn(path, "markdown-html", codeHTML, fmt.Sprintf("<%s> is not a tag card markdown documents; write &lt; to show a literal <", name))

@@ -77,7 +77,7 @@ func (t *TagSpec) Allows(v Version) bool { return t.Versions&v != 0 }
 // common are the properties every 2.0 component takes.
 const common2 = "element_id:s margin:s"
 
-var (
+const (
 	textSizes   = "heading-0|heading-1|heading-2|heading-3|heading-4|heading|normal|notation|xxxx-large|xxx-large|xx-large|x-large|large|medium|small|x-small"
 	align       = "left|center|right"
 	valign      = "top|center|bottom"
@@ -159,7 +159,7 @@ var schemaSrc = []struct {
 }
 
 // Config, header and body keys. 2.0 rejects others (200621); 1.0 ignores them.
-var (
+const (
 	configV2 = "update_multi:b width_mode:s=default|compact|fill streaming_mode:b streaming_config:o summary:o locales:a enable_forward:b enable_forward_interaction:b use_custom_translation:b style:o"
 	headerV2 = "title:t subtitle:t text_tag_list:a i18n_text_tag_list:o template:s icon:o padding:x"
 	bodyV2   = "elements:e " + containerV2

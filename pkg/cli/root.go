@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -146,14 +147,14 @@ func (f *Factory) mask(text string) string {
 	return f.settings.Mask(text)
 }
 
-var urlPattern = regexp.MustCompile(`(?i)https?://[^\s"'<>` + "`" + `]+`)
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)https?://[^\s"'<>` + "`" + `]+`) })
 
 // redactURLs replaces what may be a credential in every http(s) URL of
 // text with "****": a webhook token (anything after "/hook/"), a user and
 // password, and a query that names a token, secret, key or signature. An
 // API URL of Feishu stays readable.
 func redactURLs(text string) string {
-	return urlPattern.ReplaceAllStringFunc(text, func(s string) string {
+	return urlPattern().ReplaceAllStringFunc(text, func(s string) string {
 		// Punctuation that ends a sentence is not part of the URL.
 		tail := ""
 		for len(s) > 0 && strings.ContainsRune(".,;:)]}", rune(s[len(s)-1])) {

@@ -145,7 +145,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 	}
 }
 
-var fontTags = regexp.MustCompile(`</?font[^>]*>`)
+var fontTags = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`</?font[^>]*>`) })
 
 // describeMessage renders a received message for people: a header line and
 // the text or the card's title, text and buttons, indented.
@@ -174,7 +174,7 @@ func summarize(msgType string, content json.RawMessage) []string {
 	}
 	var lines []string
 	add := func(s string) {
-		s = fontTags.ReplaceAllString(s, "")
+		s = fontTags().ReplaceAllString(s, "")
 		for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 			lines = append(lines, l)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Post locales Feishu documents for the post content.
@@ -199,9 +200,11 @@ func ParsePost(src string) [][]PostElement {
 }
 
 var (
-	reLink   = regexp.MustCompile(`^\[([^\]]*)\]\((https?://[^)\s]+)\)`)
-	reAtTag  = regexp.MustCompile(`^<at\s+(?:user_id|id)\s*=\s*"?([^"\s>]+)"?\s*>([^<]*)</at>`)
-	reAtWord = regexp.MustCompile(`^@(all|ou_[A-Za-z0-9_-]+|on_[A-Za-z0-9_-]+)`)
+	reLink  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[([^\]]*)\]\((https?://[^)\s]+)\)`) })
+	reAtTag = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^<at\s+(?:user_id|id)\s*=\s*"?([^"\s>]+)"?\s*>([^<]*)</at>`)
+	})
+	reAtWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^@(all|ou_[A-Za-z0-9_-]+|on_[A-Za-z0-9_-]+)`) })
 )
 
 var spanMarks = []struct {
@@ -243,7 +246,7 @@ func parseInline(line string) []PostElement {
 			i += 2
 			continue
 		}
-		if m := matchAt(reLink, rest, '['); m != nil {
+		if m := matchAt(reLink(), rest, '['); m != nil {
 			flush()
 			text := m[1]
 			if text == "" {
@@ -253,14 +256,14 @@ func parseInline(line string) []PostElement {
 			i += len(m[0])
 			continue
 		}
-		if m := matchAt(reAtTag, rest, '<'); m != nil {
+		if m := matchAt(reAtTag(), rest, '<'); m != nil {
 			flush()
 			out = append(out, PostElement{Tag: PostTagAt, UserID: m[1]})
 			i += len(m[0])
 			continue
 		}
 		if (i == 0 || !isWordByte(line[i-1])) && rest[0] == '@' {
-			if m := reAtWord.FindStringSubmatch(rest); m != nil {
+			if m := reAtWord().FindStringSubmatch(rest); m != nil {
 				flush()
 				out = append(out, PostElement{Tag: PostTagAt, UserID: m[1]})
 				i += len(m[0])

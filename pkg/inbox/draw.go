@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/feishu-push/feishu-push/pkg/render"
 )
@@ -29,13 +30,13 @@ func drawSafe(msgType string, content []byte, opts render.Options) (out string) 
 
 // localeRe is the shape of Feishu's locale codes (zh_cn, en_us, ja_jp,
 // zh_hk, ...).
-var localeRe = regexp.MustCompile(`^[a-z]{2}_[a-z]{2}$`)
+var localeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}_[a-z]{2}$`) })
 
 // requestLocale is the language the page asked for with ?locale=, or ""
 // (the client's default, zh_cn) when it asked for none or for something
 // that is not a locale code.
 func requestLocale(r *http.Request) string {
-	if l := r.URL.Query().Get("locale"); localeRe.MatchString(l) {
+	if l := r.URL.Query().Get("locale"); localeRe().MatchString(l) {
 		return l
 	}
 	return ""

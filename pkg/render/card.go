@@ -338,7 +338,7 @@ func (r *renderer) background(name string) string {
 	if c, ok := r.colors[name]; ok {
 		return c
 	}
-	if p, ok := palette[strings.ToLower(name)]; ok {
+	if p, ok := palette()[strings.ToLower(name)]; ok {
 		return p[0]
 	}
 	if strings.HasPrefix(name, "bg-white") || name == "white" {
@@ -899,7 +899,7 @@ func personChipNamed(id, label string, avatar, name, capsule bool) string {
 	hues := []string{"blue", "turquoise", "green", "orange", "violet", "indigo", "carmine", "wathet"}
 	h := fnv.New32a()
 	h.Write([]byte(id))
-	bg := palette[hues[h.Sum32()%uint32(len(hues))]][2]
+	bg := palette()[hues[h.Sum32()%uint32(len(hues))]][2]
 	initial := "?"
 	if rs := []rune(strings.TrimPrefix(strings.TrimPrefix(label, "ou_"), "on_")); len(rs) > 0 {
 		initial = strings.ToUpper(string(rs[0]))

@@ -72,18 +72,20 @@ func lazyRegexp(expr string) func() *regexp.Regexp {
 }
 
 // emoji maps common Feishu emoji keys to Unicode; unknown keys stay text.
-var emoji = map[string]string{"OK": "👌", "THUMBSUP": "👍", "DONE": "✅", "SMILE": "😊", "APPLAUSE": "👏",
-	"MUSCLE": "💪", "FINGERHEART": "🫰", "THANKS": "🙏", "FIRE": "🔥", "PARTY": "🎉", "ERROR": "❌", "WARNING": "⚠️",
-	"JIAYI": "➕", "LAUGH": "😆", "LOVE": "😍", "WINK": "😉", "PROUD": "😎", "WITTY": "🤓", "SMART": "🧐", "SCOWL": "😠",
-	"THINKING": "🤔", "SOB": "😭", "CRY": "😢", "ERROR_": "❗", "YEAH": "✌️", "SHAKE": "🤝", "HEART": "❤️", "HEARTBROKEN": "💔",
-	"ROSE": "🌹", "BEER": "🍺", "CAKE": "🎂", "GIFT": "🎁", "CLAP": "👏", "WAVE": "👋", "FISTBUMP": "👊", "PRAISE": "🙌",
-	"ROCKET": "🚀", "STAR": "⭐", "CHECK": "✔️", "CROSSMARK": "❌", "QUESTION": "❓", "ALARM": "⏰", "CLOCK": "🕐",
-	"TEA": "🍵", "COFFEE": "☕", "HUG": "🤗", "KISS": "😘", "TONGUE": "😛", "FACEPALM": "🤦", "SHOCKED": "😱", "SWEAT": "😓",
-	"DIZZY": "😵", "SLEEP": "😴", "SICK": "🤒", "ANGRY": "😡", "BLUSH": "😊", "GRINNING": "😁", "EYESCLOSED": "😌",
-	"OBSESSED": "🤩", "TRICK": "😜", "HAMMER": "🔨", "BOMB": "💣", "SKULL": "💀", "POOP": "💩", "GHOST": "👻",
-	"MONEY": "💰", "LOOK": "👀", "SALUTE": "🫡", "GOODJOB": "👍", "Get": "🆗", "LGTM": "👍", "OnIt": "🫡", "OneSecond": "☝️",
-	"VRHeadset": "🥽", "YouAreTheBest": "🏆", "Typing": "⌨️", "Lemon": "🍋", "Fireworks": "🎆", "RedPacket": "🧧",
-	"CheckMark": "✅", "CrossMark": "❌", "Pin": "📌", "Alarm": "⏰", "Loudspeaker": "📢", "Trophy": "🏆", "Yes": "✅", "No": "❌"}
+var emoji = sync.OnceValue(func() map[string]string {
+	return map[string]string{"OK": "👌", "THUMBSUP": "👍", "DONE": "✅", "SMILE": "😊", "APPLAUSE": "👏",
+		"MUSCLE": "💪", "FINGERHEART": "🫰", "THANKS": "🙏", "FIRE": "🔥", "PARTY": "🎉", "ERROR": "❌", "WARNING": "⚠️",
+		"JIAYI": "➕", "LAUGH": "😆", "LOVE": "😍", "WINK": "😉", "PROUD": "😎", "WITTY": "🤓", "SMART": "🧐", "SCOWL": "😠",
+		"THINKING": "🤔", "SOB": "😭", "CRY": "😢", "ERROR_": "❗", "YEAH": "✌️", "SHAKE": "🤝", "HEART": "❤️", "HEARTBROKEN": "💔",
+		"ROSE": "🌹", "BEER": "🍺", "CAKE": "🎂", "GIFT": "🎁", "CLAP": "👏", "WAVE": "👋", "FISTBUMP": "👊", "PRAISE": "🙌",
+		"ROCKET": "🚀", "STAR": "⭐", "CHECK": "✔️", "CROSSMARK": "❌", "QUESTION": "❓", "ALARM": "⏰", "CLOCK": "🕐",
+		"TEA": "🍵", "COFFEE": "☕", "HUG": "🤗", "KISS": "😘", "TONGUE": "😛", "FACEPALM": "🤦", "SHOCKED": "😱", "SWEAT": "😓",
+		"DIZZY": "😵", "SLEEP": "😴", "SICK": "🤒", "ANGRY": "😡", "BLUSH": "😊", "GRINNING": "😁", "EYESCLOSED": "😌",
+		"OBSESSED": "🤩", "TRICK": "😜", "HAMMER": "🔨", "BOMB": "💣", "SKULL": "💀", "POOP": "💩", "GHOST": "👻",
+		"MONEY": "💰", "LOOK": "👀", "SALUTE": "🫡", "GOODJOB": "👍", "Get": "🆗", "LGTM": "👍", "OnIt": "🫡", "OneSecond": "☝️",
+		"VRHeadset": "🥽", "YouAreTheBest": "🏆", "Typing": "⌨️", "Lemon": "🍋", "Fireworks": "🎆", "RedPacket": "🧧",
+		"CheckMark": "✅", "CrossMark": "❌", "Pin": "📌", "Alarm": "⏰", "Loudspeaker": "📢", "Trophy": "🏆", "Yes": "✅", "No": "❌"}
+})
 
 // safeURL returns u when it is a link a card may open, else "".
 func safeURL(u string) string {
@@ -175,7 +177,7 @@ func inline(s string, colors map[string]string) string {
 	s = strikeMD().ReplaceAllString(s, "<del>$1</del>")
 	s = italicMD().ReplaceAllString(s, "$1<em>$2</em>")
 	s = emojiKey().ReplaceAllStringFunc(s, func(m string) string {
-		if e, ok := emoji[strings.Trim(m, ":")]; ok {
+		if e, ok := emoji()[strings.Trim(m, ":")]; ok {
 			return e
 		}
 		return m

@@ -391,7 +391,7 @@ func (r *renderer) postNode(nm map[string]any) string {
 		return `<div class="fp-post-media">` + r.video(str(nm["file_key"]), str(nm["image_key"])) + `</div>`
 	case "emotion":
 		k := str(nm["emoji_type"])
-		if e, ok := emoji[k]; ok {
+		if e, ok := emoji()[k]; ok {
 			return `<span class="fp-emoji" title="` + html.EscapeString(k) + `">` + e + `</span>`
 		}
 		return html.EscapeString("[" + k + "]")

@@ -12,42 +12,46 @@ import (
 // palette holds the light values of Feishu's colour enum that the client
 // uses for text, tags and backgrounds: per hue the -50, -100, -500 and -600
 // shades; a base name is an alias of its -600 shade.
-var palette = map[string][4]string{
-	"blue":      {"#F0F4FF", "#E0E9FF", "#336DF4", "#1456F0"},
-	"wathet":    {"#E7F8FE", "#CAEFFC", "#047FB0", "#076A94"},
-	"turquoise": {"#E2F8F5", "#C4F2EC", "#0F8575", "#067062"},
-	"green":     {"#E4FAE1", "#D0F5CE", "#258832", "#1A7526"},
-	"lime":      {"#F2F8D3", "#E3F0A3", "#6B7F06", "#5C6D08"},
-	"yellow":    {"#FBF4DF", "#FAEDC2", "#AD7A03", "#865B03"},
-	"orange":    {"#FFF3E5", "#FEE7CD", "#C25705", "#A44904"},
-	"red":       {"#FEF0F0", "#FEE3E2", "#E22E28", "#C02A26"},
-	"carmine":   {"#FEF0F8", "#FEE2F2", "#CC398C", "#B82879"},
-	"violet":    {"#FCEEFC", "#F9E2F9", "#BF3DBF", "#A630A6"},
-	"purple":    {"#F5F0FE", "#EFE6FE", "#8D55ED", "#7A35F0"},
-	"indigo":    {"#F2F3FD", "#E9EAFB", "#5B65F5", "#4752E6"},
-	"grey":      {"#F5F6F7", "#F2F3F5", "#8F959E", "#646A73"},
-}
+var palette = sync.OnceValue(func() map[string][4]string {
+	return map[string][4]string{
+		"blue":      {"#F0F4FF", "#E0E9FF", "#336DF4", "#1456F0"},
+		"wathet":    {"#E7F8FE", "#CAEFFC", "#047FB0", "#076A94"},
+		"turquoise": {"#E2F8F5", "#C4F2EC", "#0F8575", "#067062"},
+		"green":     {"#E4FAE1", "#D0F5CE", "#258832", "#1A7526"},
+		"lime":      {"#F2F8D3", "#E3F0A3", "#6B7F06", "#5C6D08"},
+		"yellow":    {"#FBF4DF", "#FAEDC2", "#AD7A03", "#865B03"},
+		"orange":    {"#FFF3E5", "#FEE7CD", "#C25705", "#A44904"},
+		"red":       {"#FEF0F0", "#FEE3E2", "#E22E28", "#C02A26"},
+		"carmine":   {"#FEF0F8", "#FEE2F2", "#CC398C", "#B82879"},
+		"violet":    {"#FCEEFC", "#F9E2F9", "#BF3DBF", "#A630A6"},
+		"purple":    {"#F5F0FE", "#EFE6FE", "#8D55ED", "#7A35F0"},
+		"indigo":    {"#F2F3FD", "#E9EAFB", "#5B65F5", "#4752E6"},
+		"grey":      {"#F5F6F7", "#F2F3F5", "#8F959E", "#646A73"},
+	}
+})
 
 // shadeAnchors are the light values of the colour enum known per shade
 // beyond palette's four: the full blue and grey scales, and each hue's
 // -900. Shades between two anchors are interpolated (UNCONFIRMED values;
 // the enum table lists them, this file does not carry all 174 rows).
-var shadeAnchors = map[string]map[int]string{
-	"blue":      {200: "#C2D4FF", 300: "#94B4FF", 350: "#7AA2FF", 400: "#5083FB", 700: "#0442D2", 800: "#002F9E", 900: "#002270"},
-	"grey":      {0: "#FFFFFF", 200: "#EFF0F1", 300: "#DEE0E3", 350: "#D0D3D6", 400: "#BBBFC4", 650: "#51565D", 700: "#373C43", 800: "#2B2F36", 900: "#1F2329", 950: "#0F1114", 1000: "#000000"},
-	"wathet":    {900: "#072B3D"},
-	"turquoise": {900: "#02312A"},
-	"green":     {900: "#022C07"},
-	"lime":      {900: "#262E00"},
-	"yellow":    {900: "#382201"},
-	"orange":    {900: "#3B1A02"},
-	"red":       {900: "#590603"},
-	"carmine":   {900: "#550C35"},
-	"violet":    {900: "#520052"},
-	"purple":    {900: "#2F0080"},
-	"indigo":    {900: "#151B70"},
-	"sunflower": {50: "#FFFFDB", 600: "#8F7C00", 900: "#2C2502"},
-}
+var shadeAnchors = sync.OnceValue(func() map[string]map[int]string {
+	return map[string]map[int]string{
+		"blue":      {200: "#C2D4FF", 300: "#94B4FF", 350: "#7AA2FF", 400: "#5083FB", 700: "#0442D2", 800: "#002F9E", 900: "#002270"},
+		"grey":      {0: "#FFFFFF", 200: "#EFF0F1", 300: "#DEE0E3", 350: "#D0D3D6", 400: "#BBBFC4", 650: "#51565D", 700: "#373C43", 800: "#2B2F36", 900: "#1F2329", 950: "#0F1114", 1000: "#000000"},
+		"wathet":    {900: "#072B3D"},
+		"turquoise": {900: "#02312A"},
+		"green":     {900: "#022C07"},
+		"lime":      {900: "#262E00"},
+		"yellow":    {900: "#382201"},
+		"orange":    {900: "#3B1A02"},
+		"red":       {900: "#590603"},
+		"carmine":   {900: "#550C35"},
+		"violet":    {900: "#520052"},
+		"purple":    {900: "#2F0080"},
+		"indigo":    {900: "#151B70"},
+		"sunflower": {50: "#FFFFDB", 600: "#8F7C00", 900: "#2C2502"},
+	}
+})
 
 // colorValue maps a colour name (red, red-500, grey, default) to CSS.
 func colorValue(name string) string {
@@ -60,10 +64,10 @@ func colorValue(name string) string {
 	}
 	hue, shade, hasShade := strings.Cut(name, "-")
 	anchors := map[int]string{}
-	if p, ok := palette[hue]; ok {
+	if p, ok := palette()[hue]; ok {
 		anchors[50], anchors[100], anchors[500], anchors[600] = p[0], p[1], p[2], p[3]
 	}
-	for k, v := range shadeAnchors[hue] {
+	for k, v := range shadeAnchors()[hue] {
 		anchors[k] = v
 	}
 	if len(anchors) == 0 {
@@ -212,13 +216,13 @@ button.fp-btn{font:inherit;cursor:pointer}.fp-body>.fp-btn,.fp-form>.fp-btn,.fp-
 .fp-tpl-grey{background:#F2F3F5}.fp-tpl-grey .fp-title{color:#646A73}
 `)
 	b.WriteString(messageCSS)
-	hues := make([]string, 0, len(palette))
-	for h := range palette {
+	hues := make([]string, 0, len(palette()))
+	for h := range palette() {
 		hues = append(hues, h)
 	}
 	sort.Strings(hues)
 	for _, h := range hues {
-		p := palette[h]
+		p := palette()[h]
 		title := p[3]
 		if h == "yellow" || h == "orange" {
 			title = p[2] // the -600 shade is too dark on its tint
