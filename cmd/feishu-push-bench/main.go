@@ -399,6 +399,7 @@ func (b *bench) buildHelper(name string) string {
 func (b *bench) startup() {
 	_, base := serve()
 	std := b.buildHelper("stdsender")
+	lib := b.buildHelper("libsender")
 	hello := b.buildHelper("hello")
 	py := filepath.Join(b.dir, "push.py")
 	check(os.WriteFile(py, pushPy, 0o755))
@@ -416,6 +417,11 @@ func (b *bench) startup() {
 		c.Env = b.env(base)
 		return c
 	}
+	libCmd := func(i int) *exec.Cmd {
+		c := exec.Command(lib, "--to", to(i), "--text", "backup done")
+		c.Env = b.env(base)
+		return c
+	}
 	pyCmd := func(i int) *exec.Cmd {
 		c := exec.Command(python(), py, to(i), "backup done")
 		c.Env = b.env(base)
@@ -424,10 +430,12 @@ func (b *bench) startup() {
 	ver := func(bin string) func(int) *exec.Cmd {
 		return func(int) *exec.Cmd { return exec.Command(bin, "version") }
 	}
-	fmt.Fprintf(&b.r, "## 3. One send, as cron does it\n\nA fresh process each time, to the fake on loopback, wall time from fork to exit. Each row runs A and B alternately (A B A B …), %d pairs after two warm-up pairs, so both see the same machine; the ratio is taken per pair. The binaries are warm in the page cache.\n\n", b.pairs)
+	fmt.Fprintf(&b.r, "## 3. One send, as cron does it\n\nA fresh process each time, to the fake on loopback, wall time from fork to exit. Each row runs A and B alternately (A B A B …), %d pairs after two warm-up pairs, so both see the same machine; the ratio is taken per pair. The binaries are warm in the page cache. The stdlib-only sender (`cmd/feishu-push-bench/stdsender`) makes the same two requests with the standard library and nothing else; the cobra + resty + zerolog sender (`cmd/feishu-push-bench/libsender`) makes them on the libraries feishu-push is built on, and nothing else: the floor those libraries set.\n\n", b.pairs)
 	b.r.WriteString("| A | B | A median / p90 | B median / p90 | A/B median | A/B p90 | target |\n|---|---|---|---|---|---|---|\n")
 	b.pairRow("feishu-push send-text (token + send)", "stdlib-only Go sender (token + send)", paired(b.pairs, fp(b.bin), stdCmd), "≤ 1.2×")
 	b.pairRow("feishu-push send-text --token-cache, warm (send)", "stdlib-only Go sender (token + send)", paired(b.pairs, fp(b.bin, "--token-cache", cache), stdCmd), "")
+	b.pairRow("cobra + resty + zerolog sender (token + send)", "stdlib-only Go sender (token + send)", paired(b.pairs, libCmd, stdCmd), "")
+	b.pairRow("feishu-push send-text (token + send)", "cobra + resty + zerolog sender (token + send)", paired(b.pairs, fp(b.bin), libCmd), "")
 	b.pairRow("feishu-push send-text (token + send)", "python3 push.py (requests: token + send)", paired(b.pairs, fp(b.bin), pyCmd), "")
 	b.pairRow("feishu-push version", "hello-world (fmt.Println)", paired(b.pairs, ver(b.bin), ver(hello)), "≤ 1.5×")
 	if b.baseline != "" {
@@ -437,6 +445,7 @@ func (b *bench) startup() {
 	b.r.WriteString("\nPeak RSS and minor page faults (GNU time, 10 runs each; a Go parent's vfork would count its own memory in a child's rusage). Each first touch of a page of code, data or heap is a fault, so the count follows how much of the binary a run touches:\n\n| command | RSS median | RSS max | page faults, median | target |\n|---|---|---|---|---|\n")
 	b.rssRow("feishu-push send-text (token + send)", fp(b.bin), "≤ 11 MiB")
 	b.rssRow("stdlib-only Go sender", stdCmd, "")
+	b.rssRow("cobra + resty + zerolog sender", libCmd, "")
 	b.rssRow("feishu-push version", ver(b.bin), "")
 	b.rssRow("hello-world", ver(hello), "")
 	b.rssRow("python3 push.py", pyCmd, "")
