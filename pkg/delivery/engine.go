@@ -220,38 +220,48 @@ func (e *Engine) Run(ctx context.Context, p *Plan) *Report {
 	outs := make([][]outcome, n)
 	prog := e.Out.startProgress(n)
 	em := newEmitter(n, prog)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(max(e.Workers, 1), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				j, err := p.Job(i)
-				var o []outcome
-				if err != nil {
-					o = e.notSent(&j, err)
-					if e.Recorder != nil && j.Mode != ModeBatch {
-						o[0].note = e.Recorder.After(&j, &o[0].res, o[0].err)
-					}
-				} else {
-					o = e.attempt(ctx, &j)
-				}
-				outs[i] = o
-				for _, x := range o {
-					prog.done(x.err == nil)
-				}
-				// The closure keeps the outcomes, not the job and its
-				// request, while it waits for its turn.
-				em.done(i, func() { e.print(o) })
+	job := func(i int) {
+		j, err := p.Job(i)
+		var o []outcome
+		if err != nil {
+			o = e.notSent(&j, err)
+			if e.Recorder != nil && j.Mode != ModeBatch {
+				o[0].note = e.Recorder.After(&j, &o[0].res, o[0].err)
 			}
-		}()
+		} else {
+			o = e.attempt(ctx, &j)
+		}
+		outs[i] = o
+		for _, x := range o {
+			prog.done(x.err == nil)
+		}
+		// The closure keeps the outcomes, not the job and its request,
+		// while it waits for its turn.
+		em.done(i, func() { e.print(o) })
 	}
-	for i := 0; i < n; i++ {
-		work <- i
+	if workers := min(max(e.Workers, 1), n); workers == 1 {
+		// One message (a cron job's usual run) or one worker: no pool.
+		for i := 0; i < n; i++ {
+			job(i)
+		}
+	} else {
+		work := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range work {
+					job(i)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
 	}
-	close(work)
-	wg.Wait()
 	prog.stop()
 
 	for _, o := range outs {
