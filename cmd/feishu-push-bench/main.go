@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -405,12 +406,19 @@ func (b *bench) startup() {
 	check(os.WriteFile(py, pushPy, 0o755))
 	cache := filepath.Join(b.dir, "tokens.json")
 	to := func(i int) string { return fmt.Sprintf("oc_cron%03d", i%1000) }
+	// Runs follow each other faster than 50 a second, which the shared
+	// budget would pace: each run of a row gets a budget of its own (its
+	// own runtime directory), made once before the rows, so that a row
+	// measures start-up and not the limiter.
 	fp := func(bin string, extra ...string) func(int) *exec.Cmd {
 		return func(i int) *exec.Cmd {
 			c := exec.Command(bin, append([]string{"send-text", "--to", to(i), "--text", "backup done"}, extra...)...)
-			c.Env = b.env(base)
+			c.Env = b.env(base, "XDG_RUNTIME_DIR="+filepath.Join(b.dir, "run", strconv.Itoa(i)))
 			return c
 		}
+	}
+	for i := 0; i < b.pairs+2; i++ {
+		run(fp(b.bin)(i))
 	}
 	stdCmd := func(i int) *exec.Cmd {
 		c := exec.Command(std, to(i), "backup done")
