@@ -68,9 +68,6 @@ func (f *fileLog) do(fn func() bool) error {
 		return nil
 	}
 	err := f.locked(fn)
-	// Off the send's path; a process that exits first leaves it for the
-	// next one.
-	cleanOnce.Do(func() { go cleanStateDir(filepath.Dir(f.path), time.Now()) })
 	if err != nil {
 		// The process keeps to its own view of the budget.
 		f.broken = true
@@ -95,6 +92,14 @@ func (f *fileLog) locked(fn func() bool) error {
 	st, err := f.file.Stat()
 	if err != nil {
 		return err
+	}
+	if st.Size() == 0 {
+		// A budget new to this host: sweep the files of budgets unused
+		// for staleAfter. Sweeping only then spares a cron send a listing
+		// of the directory on every run; an abandoned budget's file (at
+		// most 8 KB) waits for the next new one. Off the send's path; a
+		// process that exits first leaves the sweep to the next.
+		cleanOnce.Do(func() { go cleanStateDir(filepath.Dir(f.path), time.Now()) })
 	}
 	if n := int(st.Size()); cap(f.buf) < n {
 		f.buf = make([]byte, n)
