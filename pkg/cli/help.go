@@ -144,14 +144,17 @@ Exit status:
 
 // addTemplateFuncs registers the help's functions with cobra, once: its
 // table is global.
-var addTemplateFuncs = sync.OnceFunc(func() { cobra.AddTemplateFunc("exitCodes", exitCodesOf) })
+var addTemplateFuncs = sync.OnceFunc(func() {
+	cobra.AddTemplateFunc("exitCodes", exitCodesOf)
+	cobra.AddTemplateFunc("versionLine", versionLine)
+})
 
 // setHelp installs the help layout on root and its commands.
 func setHelp(root *cobra.Command) {
 	addTemplateFuncs()
 	root.SetHelpTemplate(helpTemplate)
 	root.SetUsageTemplate("Usage:\n  {{.UseLine}}\nRun '{{.CommandPath}} --help' for more.\n")
-	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetVersionTemplate("{{versionLine}}\n")
 }
 
 // flagError turns cobra's flag errors into usage errors, suggesting the

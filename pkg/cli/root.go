@@ -219,7 +219,9 @@ defaults. Secrets belong in the environment or a file, not in argv.
 Environment (see --help of each flag):
 ` + envHelp() + `
 `,
-		Version:       versionLine(),
+		// Only --version needs the version line (setHelp's template):
+		// reading the build information is left to it.
+		Version:       "see the version template",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
