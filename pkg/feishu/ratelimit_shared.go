@@ -5,10 +5,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"hash/crc32"
+	"hash/fnv"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,10 +37,12 @@ func DefaultStateDir() string {
 // count at Feishu, and they drop out of every window in time. A crash
 // while the lock is held releases it with the process.
 //
-// The file is binary: a magic word, a CRC-32 of the rest, the pause
+// The file is binary: a magic word, an FNV-1a hash of the rest, the pause
 // deadline and the departures, as Unix nanoseconds (wall clock: monotonic
 // clocks are per process). A torn or damaged file is ignored: the process
-// goes on from what it read last, and writes that back.
+// goes on from what it read last, and writes that back. (FNV rather than
+// CRC-32: the file is a few hundred bytes, and CRC-32's tables would be
+// built on every run for it.)
 type fileLog struct {
 	path string
 	lock *flock.Flock
@@ -52,7 +54,16 @@ type fileLog struct {
 	broken bool
 }
 
-const fileLogMagic = uint32(0x46505231) // "FPR1"
+// fileLogMagic names the format; a file of another (FPR1 had a CRC-32)
+// reads as damaged, which costs one window's sharing at an upgrade.
+const fileLogMagic = uint32(0x46505232) // "FPR2"
+
+// fileLogSum is the file's check: FNV-1a of b.
+func fileLogSum(b []byte) uint32 {
+	h := fnv.New32a()
+	_, _ = h.Write(b)
+	return h.Sum32()
+}
 
 func newFileLog(dir, key string, g *group) *fileLog {
 	sum := sha256.Sum256([]byte(key))
@@ -229,7 +240,7 @@ func laterOf(a, b time.Time) time.Time {
 
 func encodeLog(b []byte, paused time.Time, log []time.Time) []byte {
 	b = binary.LittleEndian.AppendUint32(b, fileLogMagic)
-	b = binary.LittleEndian.AppendUint32(b, 0) // CRC, below
+	b = binary.LittleEndian.AppendUint32(b, 0) // the check, below
 	p := int64(0)
 	if !paused.IsZero() {
 		p = paused.UnixNano()
@@ -238,14 +249,14 @@ func encodeLog(b []byte, paused time.Time, log []time.Time) []byte {
 	for _, t := range log {
 		b = binary.LittleEndian.AppendUint64(b, uint64(t.UnixNano()))
 	}
-	binary.LittleEndian.PutUint32(b[4:], crc32.ChecksumIEEE(b[8:]))
+	binary.LittleEndian.PutUint32(b[4:], fileLogSum(b[8:]))
 	return b
 }
 
 // decodeLog reads a state file: false if it is empty or damaged.
 func decodeLog(b []byte) (time.Time, []time.Time, bool) {
 	if len(b) < 16 || len(b)%8 != 0 || binary.LittleEndian.Uint32(b) != fileLogMagic ||
-		binary.LittleEndian.Uint32(b[4:]) != crc32.ChecksumIEEE(b[8:]) {
+		binary.LittleEndian.Uint32(b[4:]) != fileLogSum(b[8:]) {
 		return time.Time{}, nil, false
 	}
 	var paused time.Time
@@ -257,6 +268,6 @@ func decodeLog(b []byte) (time.Time, []time.Time, bool) {
 		log = append(log, time.Unix(0, int64(binary.LittleEndian.Uint64(b[i:]))))
 	}
 	// Written in order; a wall clock set back can break the order.
-	sort.Slice(log, func(i, j int) bool { return log[i].Before(log[j]) })
+	slices.SortFunc(log, time.Time.Compare)
 	return paused, log, true
 }
