@@ -402,6 +402,8 @@ func (b *bench) startup() {
 	std := b.buildHelper("stdsender")
 	lib := b.buildHelper("libsender")
 	hello := b.buildHelper("hello")
+	libIdle := b.buildHelper("libidle")
+	idle := b.buildHelper("idle")
 	py := filepath.Join(b.dir, "push.py")
 	check(os.WriteFile(py, pushPy, 0o755))
 	cache := filepath.Join(b.dir, "tokens.json")
@@ -438,7 +440,7 @@ func (b *bench) startup() {
 	ver := func(bin string) func(int) *exec.Cmd {
 		return func(int) *exec.Cmd { return exec.Command(bin, "version") }
 	}
-	fmt.Fprintf(&b.r, "## 3. One send, as cron does it\n\nA fresh process each time, to the fake on loopback, wall time from fork to exit. Each row runs A and B alternately (A B A B …), %d pairs after two warm-up pairs, so both see the same machine; the ratio is taken per pair. The binaries are warm in the page cache. The stdlib-only sender (`cmd/feishu-push-bench/stdsender`) makes the same two requests with the standard library and nothing else; the cobra + resty + zerolog sender (`cmd/feishu-push-bench/libsender`) makes them on the libraries feishu-push is built on, and nothing else: the floor those libraries set.\n\n", b.pairs)
+	fmt.Fprintf(&b.r, "## 3. One send, as cron does it\n\nA fresh process each time, to the fake on loopback, wall time from fork to exit. Each row runs A and B alternately (A B A B …), %d pairs after two warm-up pairs, so both see the same machine; the ratio is taken per pair. The binaries are warm in the page cache. The stdlib-only sender (`cmd/feishu-push-bench/stdsender`) makes the same two requests with the standard library and nothing else; the cobra + resty + zerolog sender (`cmd/feishu-push-bench/libsender`) makes them on the libraries feishu-push is built on, and nothing else: the floor those libraries set. The last two rows are floors for `version`: binaries that run only package initialisation and print a line, one linking cobra, resty and zerolog (`libidle`), one linking every package of feishu-push (`idle`).\n\n", b.pairs)
 	b.r.WriteString("| A | B | A median / p90 | B median / p90 | A/B median | A/B p90 | target |\n|---|---|---|---|---|---|---|\n")
 	b.pairRow("feishu-push send-text (token + send)", "stdlib-only Go sender (token + send)", paired(b.pairs, fp(b.bin), stdCmd), "≤ 1.2×")
 	b.pairRow("feishu-push send-text --token-cache, warm (send)", "stdlib-only Go sender (token + send)", paired(b.pairs, fp(b.bin, "--token-cache", cache), stdCmd), "")
@@ -446,6 +448,8 @@ func (b *bench) startup() {
 	b.pairRow("feishu-push send-text (token + send)", "cobra + resty + zerolog sender (token + send)", paired(b.pairs, fp(b.bin), libCmd), "")
 	b.pairRow("feishu-push send-text (token + send)", "python3 push.py (requests: token + send)", paired(b.pairs, fp(b.bin), pyCmd), "")
 	b.pairRow("feishu-push version", "hello-world (fmt.Println)", paired(b.pairs, ver(b.bin), ver(hello)), "≤ 1.5×")
+	b.pairRow("cobra + resty + zerolog linked, nothing run", "hello-world (fmt.Println)", paired(b.pairs, ver(libIdle), ver(hello)), "")
+	b.pairRow("every feishu-push package linked, nothing run", "hello-world (fmt.Println)", paired(b.pairs, ver(idle), ver(hello)), "")
 	if b.baseline != "" {
 		b.pairRow("feishu-push send-text (token + send)", b.baselineLabel+", same", paired(b.pairs, fp(b.bin), fp(b.baseline)), "")
 		b.pairRow("feishu-push version", b.baselineLabel+", same", paired(b.pairs, ver(b.bin), ver(b.baseline)), "")
