@@ -265,7 +265,12 @@ func (b *bench) fanOut(n, section int, faults float64) {
 	fmt.Fprintf(&b.r, "| stored exactly once | %d (duplicated %d, lost %d) | all, 0, 0 |\n", s.exactlyOnce, s.dup, s.lost)
 	fmt.Fprintf(&b.r, "| attempts (first tries and retries) | %d, of which %d met a transient fault | |\n", s.attempts, s.faults)
 	fmt.Fprintf(&b.r, "| steady-state rate (requests 50 to 1,000) | %.1f req/s = **%.1f%%** of 50/s | ≥ 98%% |\n", s.steady, 2*s.steady)
-	fmt.Fprintf(&b.r, "| rate, end to end | %.1f msg/s | ≥ %s |\n", rate, map[bool]string{true: "49 msg/s", false: "98% of the minute ceiling"}[n <= 1000])
+	if n <= 1000 {
+		fmt.Fprintf(&b.r, "| rate, end to end | %.1f msg/s | ≥ 49 msg/s |\n", rate)
+	} else {
+		// Past one minute's window the minute ceiling (1,000/min) binds.
+		fmt.Fprintf(&b.r, "| rate, end to end | %.1f msg/s = **%.1f%%** of the 1,000/min ceiling | ≥ 98%% of it |\n", rate, 100*rate/(1000.0/60))
+	}
 	fmt.Fprintf(&b.r, "| best possible for %d attempts | %.1f msg/s (rate = **%.1f%%** of it) | |\n\n", s.attempts, best, 100*rate/best)
 }
 
