@@ -54,8 +54,9 @@ type fileLog struct {
 	broken bool
 }
 
-// fileLogMagic names the format; a file of another (FPR1 had a CRC-32)
-// reads as damaged, which costs one window's sharing at an upgrade.
+// fileLogMagic names the format. A file of another (FPR1 had a CRC-32)
+// reads as damaged: while processes of both formats run, during an
+// upgrade, each keeps to its own view of the budget.
 const fileLogMagic = uint32(0x46505232) // "FPR2"
 
 // fileLogSum is the file's check: FNV-1a of b.
